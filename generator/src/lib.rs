@@ -1,0 +1,63 @@
+//! mcpgen: turns an OpenAPI 3.0 / 3.1 or Swagger 2.0 document into a compiled MCP server crate.
+//!
+//! The stages, each a module: [`load`] (documents) → [`normalize`] (the [`ir`], with [`schema`]
+//! conversion) → [`plan`] (tools, with [`naming`] and [`inline`]) → [`emit`] (files) → [`output`]
+//! (writing and checking a directory).
+
+pub mod emit;
+pub mod error;
+pub mod inline;
+pub mod ir;
+pub mod load;
+pub mod naming;
+pub mod normalize;
+pub mod output;
+pub mod plan;
+pub mod refs;
+pub mod schema;
+
+use std::collections::BTreeMap;
+
+pub use error::{Error, Result};
+
+/// Everything produced from one spec.
+pub struct Generated {
+    pub api: ir::Api,
+    pub plan: plan::Plan,
+    pub source_hash: String,
+    /// The spec's file name (without directories).
+    pub source_name: String,
+}
+
+/// Loads, normalises and plans `spec` (a path or an http(s) URL).
+pub fn build(spec: &str, options: &plan::PlanOptions) -> Result<Generated> {
+    let (mut loader, root) = load::Loader::open(spec)?;
+    let api = normalize::normalize(&mut loader, &root)?;
+    let plan = plan::plan(&api, options)?;
+    let source_name = root
+        .path_segments()
+        .and_then(|mut s| s.next_back().map(str::to_owned))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| spec.to_string());
+    Ok(Generated {
+        api,
+        plan,
+        source_hash: loader.digest(),
+        source_name,
+    })
+}
+
+/// The files of the connector crate for `generated`.
+pub fn files(
+    generated: &Generated,
+    runtime_dependency: emit::RuntimeDependency,
+) -> Result<BTreeMap<String, String>> {
+    emit::emit(
+        &generated.plan,
+        &emit::EmitOptions {
+            source_name: generated.source_name.clone(),
+            source_hash: generated.source_hash.clone(),
+            runtime_dependency,
+        },
+    )
+}

@@ -1,0 +1,321 @@
+//! Reading documents: from a path or an http(s) URL, YAML or JSON (told apart by content), with
+//! duplicate keys rejected, kept by URL so `$ref`s to other files load each file once.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Every document read so far, by URL (without fragment).
+pub struct Loader {
+    docs: HashMap<Url, Arc<Value>>,
+    /// Load order, so the digest does not depend on hashing.
+    order: Vec<(Url, [u8; 32])>,
+    http: Option<reqwest::blocking::Client>,
+}
+
+impl Loader {
+    /// Reads the root document named by `spec` (a path or an http(s) URL).
+    pub fn open(spec: &str) -> Result<(Loader, Url)> {
+        let url = spec_url(spec)?;
+        let mut loader = Loader {
+            docs: HashMap::new(),
+            order: Vec::new(),
+            http: None,
+        };
+        loader.get(&url)?;
+        Ok((loader, url))
+    }
+
+    /// The document at `url` (its fragment ignored), read on first use.
+    pub fn get(&mut self, url: &Url) -> Result<Arc<Value>> {
+        let mut key = url.clone();
+        key.set_fragment(None);
+        if let Some(doc) = self.docs.get(&key) {
+            return Ok(doc.clone());
+        }
+        let bytes = self.read(&key)?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| Error::Read {
+            file: display(&key),
+            message: format!("not UTF-8 text ({e})"),
+        })?;
+        let doc = Arc::new(parse(&display(&key), text)?);
+        self.order
+            .push((key.clone(), Sha256::digest(&bytes).into()));
+        self.docs.insert(key, doc.clone());
+        Ok(doc)
+    }
+
+    /// SHA-256 over every document read, in the order read: identifies the input of a generation.
+    pub fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (_, digest) in &self.order {
+            hasher.update(digest);
+        }
+        hex(&hasher.finalize())
+    }
+
+    fn read(&mut self, url: &Url) -> Result<Vec<u8>> {
+        match url.scheme() {
+            "file" => {
+                let path = url.to_file_path().map_err(|()| Error::Read {
+                    file: url.to_string(),
+                    message: "not a local path".into(),
+                })?;
+                std::fs::read(&path).map_err(|e| Error::Read {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                })
+            }
+            "http" | "https" => {
+                let client = self.http.get_or_insert_with(|| {
+                    reqwest::blocking::Client::builder()
+                        .timeout(std::time::Duration::from_secs(60))
+                        .build()
+                        .unwrap_or_else(|_| reqwest::blocking::Client::new())
+                });
+                let fail = |message: String| Error::Read {
+                    file: url.to_string(),
+                    message,
+                };
+                let response = client
+                    .get(url.clone())
+                    .send()
+                    .map_err(|e| fail(e.to_string()))?;
+                if !response.status().is_success() {
+                    return Err(fail(format!("HTTP status {}", response.status())));
+                }
+                Ok(response.bytes().map_err(|e| fail(e.to_string()))?.to_vec())
+            }
+            other => Err(Error::Read {
+                file: url.to_string(),
+                message: format!("unsupported URL scheme `{other}` (use a path, http or https)"),
+            }),
+        }
+    }
+}
+
+/// The URL of a spec argument: http(s) URLs as they are, anything else a local path.
+pub fn spec_url(spec: &str) -> Result<Url> {
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return Url::parse(spec).map_err(|e| Error::Read {
+            file: spec.into(),
+            message: format!("invalid URL: {e}"),
+        });
+    }
+    let path = std::path::absolute(spec).map_err(|e| Error::Read {
+        file: spec.into(),
+        message: e.to_string(),
+    })?;
+    Url::from_file_path(&path).map_err(|()| Error::Read {
+        file: spec.into(),
+        message: "cannot make a file URL of this path".into(),
+    })
+}
+
+/// How a document's URL is shown in messages: a path for local files.
+pub fn display(url: &Url) -> String {
+    if url.scheme() == "file"
+        && let Ok(path) = url.to_file_path()
+    {
+        if let Ok(cwd) = std::env::current_dir()
+            && let Ok(relative) = path.strip_prefix(&cwd)
+        {
+            return relative.display().to_string();
+        }
+        return path.display().to_string();
+    }
+    url.to_string()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses JSON when the text starts with `{` or `[`, YAML otherwise.
+pub fn parse(file: &str, text: &str) -> Result<Value> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err(Error::NotOpenApi {
+            file: file.into(),
+            message: "the file is empty".into(),
+        });
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = Strict::deserialize(&mut de)
+            .and_then(|v| de.end().map(|()| v))
+            .map_err(|e| Error::Syntax {
+                file: file.into(),
+                line: e.line(),
+                column: e.column(),
+                message: strip_position(&e.to_string()),
+            })?;
+        return Ok(value.0);
+    }
+    let de = yaml_serde::Deserializer::from_str(text);
+    match Strict::deserialize(de) {
+        Ok(v) => Ok(v.0),
+        Err(e) => {
+            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            Err(Error::Syntax {
+                file: file.into(),
+                line,
+                column,
+                message: strip_position(&e.to_string()),
+            })
+        }
+    }
+}
+
+/// Parser messages carry their own "at line X column Y"; ours already leads with it.
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+use serde::Deserialize;
+
+/// A JSON value that refuses duplicate keys, which YAML and JSON parsers otherwise resolve silently.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML or JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Strict::deserialize(d).map(|s| s.0)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{key}`: remove or rename one of them"
+                )));
+            }
+            let Strict(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// A map key; YAML allows numbers and booleans (`200:` in responses), which become strings.
+struct Key(String);
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = String;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean map key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_string<E>(self, v: String) -> Result<String, E> {
+                Ok(v)
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_unit<E>(self) -> Result<String, E> {
+                Ok("null".into())
+            }
+        }
+        deserializer.deserialize_any(KeyVisitor).map(Key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_json_and_yaml_by_content() {
+        assert_eq!(parse("a", "{\"a\": 1}").unwrap()["a"], 1);
+        assert_eq!(parse("a", "a: 1\n").unwrap()["a"], 1);
+        // YAML's integer keys become strings, as in JSON.
+        assert_eq!(parse("a", "200:\n  x: 1\n").unwrap()["200"]["x"], 1);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_position() {
+        let err = parse("spec.yaml", "a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("spec.yaml:4:"), "{text}");
+        assert!(text.contains("duplicate key `c`"), "{text}");
+        let err = parse("spec.json", "{\"a\": 1,\n \"a\": 2}").unwrap_err();
+        assert!(err.to_string().starts_with("spec.json:2:"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let err = parse("s.json", "{\n  \"a\": ,\n}").unwrap_err().to_string();
+        assert!(err.starts_with("s.json:2:"), "{err}");
+        let err = parse("s.yaml", "a: [1, 2\nb: 3\n").unwrap_err().to_string();
+        assert!(err.starts_with("s.yaml:"), "{err}");
+        assert!(parse("e.yaml", "  \n").is_err());
+    }
+}

@@ -1,0 +1,149 @@
+//! Writing a crate to a directory without ever leaving a half-written one, and comparing a
+//! directory with what would be written (`mcpgen check`).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::emit::HOOKS_FILE;
+use crate::error::{Error, Result};
+
+fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `files` under `out`. A new directory is built beside it and moved into place whole; in an
+/// existing one each file is replaced atomically and the user's `src/hooks.rs` is kept.
+pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
+    if !out.exists() {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(write_error(&parent))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".mcpgen-")
+            .tempdir_in(&parent)
+            .map_err(write_error(&parent))?;
+        for (name, content) in files {
+            let path = staging.path().join(name);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+            }
+            std::fs::write(&path, content).map_err(write_error(&path))?;
+        }
+        let staged = staging.keep();
+        return std::fs::rename(&staged, out).map_err(|e| {
+            let _ = std::fs::remove_dir_all(&staged);
+            Error::Write {
+                path: out.to_path_buf(),
+                source: e,
+            }
+        });
+    }
+    for (name, content) in files {
+        let path = out.join(name);
+        if name == HOOKS_FILE && path.exists() {
+            continue;
+        }
+        let dir = path.parent().unwrap_or(out);
+        std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error(dir))?;
+        file.write_all(content.as_bytes())
+            .map_err(write_error(&path))?;
+        file.persist(&path).map_err(|e| Error::Write {
+            path: path.clone(),
+            source: e.error,
+        })?;
+    }
+    Ok(())
+}
+
+/// The files under `out` that differ from `files` (missing or changed). `src/hooks.rs` only has to exist.
+pub fn drift(out: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
+    let mut differing = Vec::new();
+    for (name, content) in files {
+        let path = out.join(name);
+        let ok = match std::fs::read_to_string(&path) {
+            Ok(actual) => name == HOOKS_FILE || actual == *content,
+            Err(_) => false,
+        };
+        if !ok {
+            differing.push(name.clone());
+        }
+    }
+    differing
+}
+
+/// `to` relative to `from` (both made absolute), with `/` separators, for Cargo path dependencies.
+pub fn relative_path(from: &Path, to: &Path) -> String {
+    let normalize = |p: &Path| -> Vec<String> {
+        let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut parts: Vec<String> = Vec::new();
+        for c in absolute.components() {
+            match c {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+                _ => {}
+            }
+        }
+        parts
+    };
+    let (from, to) = (normalize(from), normalize(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(to[common..].iter().cloned());
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_between_directories() {
+        assert_eq!(
+            relative_path(Path::new("/w/generated/orders"), Path::new("/w/runtime")),
+            "../../runtime"
+        );
+        assert_eq!(
+            relative_path(Path::new("/w/a/../b"), Path::new("/w/b/c")),
+            "c"
+        );
+    }
+
+    #[test]
+    fn writes_new_directories_whole_and_keeps_hooks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("crate");
+        let mut files = BTreeMap::new();
+        files.insert("src/main.rs".to_string(), "fn main() {}\n".to_string());
+        files.insert(HOOKS_FILE.to_string(), "// default\n".to_string());
+        write(&out, &files).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("src/main.rs")).unwrap(),
+            "fn main() {}\n"
+        );
+        std::fs::write(out.join(HOOKS_FILE), "// mine\n").unwrap();
+        files.insert("src/main.rs".to_string(), "fn main() { }\n".to_string());
+        assert_eq!(drift(&out, &files), ["src/main.rs"]);
+        write(&out, &files).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join(HOOKS_FILE)).unwrap(),
+            "// mine\n"
+        );
+        assert!(drift(&out, &files).is_empty());
+        // No staging directory is left beside the output.
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1);
+    }
+}
