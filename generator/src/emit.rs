@@ -249,6 +249,17 @@ fn body(b: &Option<BodyPlan>) -> TokenStream {
     quote!(Some(Body { media_type: #media, required: #required, encoding: &[#(#encoding),*] }))
 }
 
+/// A raw string literal, so embedded JSON reads as JSON in the generated file.
+fn raw_string(text: &str) -> proc_macro2::Literal {
+    let mut hashes = String::from("#");
+    while text.contains(&format!("\"{hashes}")) {
+        hashes.push('#');
+    }
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .unwrap_or_else(|_| proc_macro2::Literal::string(text))
+}
+
 fn tool(t: &ToolPlan) -> Result<TokenStream> {
     let name = &t.name;
     let title = opt_str(&t.title);
@@ -257,6 +268,7 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
         what: format!("input schema of `{name}`"),
         message: e.to_string(),
     })?;
+    let schema = raw_string(&schema);
     let m = method(t.method);
     let path = &t.path;
     let params = t.params.iter().map(param);

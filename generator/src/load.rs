@@ -164,7 +164,10 @@ pub fn parse(file: &str, text: &str) -> Result<Value> {
     match Strict::deserialize(de) {
         Ok(v) => Ok(v.0),
         Err(e) => {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            let (mut line, mut column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            if let Some((l, c)) = duplicate_position(text, &e.to_string(), line) {
+                (line, column) = (l, c);
+            }
             Err(Error::Syntax {
                 file: file.into(),
                 line,
@@ -173,6 +176,34 @@ pub fn parse(file: &str, text: &str) -> Result<Value> {
             })
         }
     }
+}
+
+/// The YAML parser places a duplicate key at its mapping; find the second occurrence itself.
+fn duplicate_position(text: &str, message: &str, from_line: usize) -> Option<(usize, usize)> {
+    let start = message.find("duplicate key `")? + "duplicate key `".len();
+    let key = &message[start..start + message[start..].find('`')?];
+    let mut seen = None;
+    for (i, raw) in text.lines().enumerate().skip(from_line.saturating_sub(1)) {
+        let indent = raw.len() - raw.trim_start().len();
+        let rest = raw.trim_start().trim_start_matches("- ");
+        let rest = rest.trim_start_matches(['"', '\'']);
+        let is_key = rest
+            .strip_prefix(key)
+            .map(|r| {
+                r.trim_start_matches(['"', '\''])
+                    .trim_start()
+                    .starts_with(':')
+            })
+            .unwrap_or(false);
+        if is_key {
+            match seen {
+                None => seen = Some(indent),
+                Some(first) if first == indent => return Some((i + 1, indent + 1)),
+                Some(_) => {}
+            }
+        }
+    }
+    None
 }
 
 /// Parser messages carry their own "at line X column Y"; ours already leads with it.
@@ -304,7 +335,7 @@ mod tests {
     fn rejects_duplicate_keys_with_position() {
         let err = parse("spec.yaml", "a: 1\nb:\n  c: 1\n  c: 2\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("spec.yaml:4:"), "{text}");
+        assert!(text.starts_with("spec.yaml:4:3:"), "{text}");
         assert!(text.contains("duplicate key `c`"), "{text}");
         let err = parse("spec.json", "{\"a\": 1,\n \"a\": 2}").unwrap_err();
         assert!(err.to_string().starts_with("spec.json:2:"), "{err}");

@@ -203,15 +203,16 @@ mod tests {
 
     #[test]
     fn adding_or_reordering_operations_renames_nothing() {
+        let long = "x".repeat(70);
         let a = [
             src(Some("listOrders"), Method::Get, "/orders"),
             src(None, Method::Get, "/orders/{id}"),
-            src(Some(&"x".repeat(70)), Method::Delete, "/orders/{id}"),
+            src(Some(&long), Method::Delete, "/orders/{id}"),
         ];
         let before = assign(&a, "", 64);
         let b = [
             src(None, Method::Put, "/orders/{id}"),
-            src(Some(&"x".repeat(70)), Method::Delete, "/orders/{id}"),
+            src(Some(&long), Method::Delete, "/orders/{id}"),
             src(Some("createOrder"), Method::Post, "/orders"),
             src(None, Method::Get, "/orders/{id}"),
             src(Some("listOrders"), Method::Get, "/orders"),

@@ -160,7 +160,14 @@ pub fn connector_name(title: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect();
-    let name = ascii.to_kebab_case();
+    let mut name = ascii.to_kebab_case();
+    // Long titles make unwieldy binary names: keep whole words up to 40 characters.
+    while name.len() > 40 {
+        match name.rfind('-') {
+            Some(i) => name.truncate(i),
+            None => name.truncate(40),
+        }
+    }
     match name.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => name,
         Some(_) => format!("api-{name}"),
@@ -596,6 +603,10 @@ mod tests {
         assert_eq!(connector_name("3D Printing"), "api-3d-printing");
         assert_eq!(connector_name("Ünïcode"), "n-code");
         assert_eq!(connector_name("***"), "connector");
+        assert_eq!(
+            connector_name("Support for cases where multiple alternate security types are listed"),
+            "support-for-cases-where-multiple"
+        );
     }
 
     #[test]

@@ -1,0 +1,404 @@
+//! Normalisation and planning on small documents written to a temporary folder: `$ref`s across
+//! files and cycles, Swagger 2.0 mapping, naming, and the errors bad input gets.
+
+use std::path::Path;
+
+use mcpgen::plan::PlanOptions;
+use serde_json::{Value, json};
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn build(spec: &str) -> mcpgen::Generated {
+    mcpgen::build(spec, &PlanOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn error(spec: &str) -> String {
+    match mcpgen::build(spec, &PlanOptions::default()) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn tool<'a>(g: &'a mcpgen::Generated, name: &str) -> &'a mcpgen::plan::ToolPlan {
+    g.plan
+        .tools
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tool {name}"))
+}
+
+#[test]
+fn external_refs_resolve_several_files_deep_and_cycles_terminate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = write(
+        d,
+        "api/openapi.yaml",
+        r##"
+openapi: 3.0.3
+info: {title: Deep, version: "1"}
+paths:
+  /nodes:
+    $ref: "paths/nodes.yaml"
+"##,
+    );
+    write(
+        d,
+        "api/paths/nodes.yaml",
+        r##"
+post:
+  operationId: createNode
+  parameters:
+    - $ref: "../params.json#/Limit"
+  requestBody:
+    required: true
+    content:
+      application/json:
+        schema: {$ref: "../../schemas/node.yaml#/Node"}
+  responses: {"201": {description: created}}
+"##,
+    );
+    write(
+        d,
+        "api/params.json",
+        r##"{"Limit": {"name": "limit", "in": "query", "schema": {"$ref": "../schemas/common.yaml#/Limit"}}}"##,
+    );
+    write(
+        d,
+        "schemas/node.yaml",
+        r##"
+Node:
+  type: object
+  required: [name]
+  properties:
+    name: {type: string}
+    parent: {$ref: "#/Node"}
+    tags: {$ref: "common.yaml#/Tags"}
+"##,
+    );
+    write(
+        d,
+        "schemas/common.yaml",
+        r##"
+Limit: {type: integer, minimum: 1, maximum: 100, default: 20}
+Tags: {type: array, items: {type: string}}
+"##,
+    );
+    let g = build(&root);
+    let t = tool(&g, "createNode");
+    let schema = &t.input_schema;
+    assert_eq!(
+        schema["properties"]["limit"],
+        json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
+    );
+    let body = &schema["properties"]["body"];
+    assert_eq!(body["properties"]["tags"]["items"]["type"], "string");
+    // The self-reference is expanded to a bounded depth, then left open and said so.
+    let open = &body["properties"]["parent"]["properties"]["parent"];
+    assert!(
+        open["description"].as_str().unwrap().contains("recursive"),
+        "{open}"
+    );
+    assert!(!mcpgen::inline::has_ref(schema));
+    assert_eq!(schema["required"], json!(["body"]));
+}
+
+#[test]
+fn dangling_refs_name_the_file_the_place_and_a_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "openapi.yaml",
+        r##"
+openapi: 3.1.0
+info: {title: T, version: "1"}
+paths:
+  /a:
+    get:
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/Ordr"}}}
+components:
+  schemas:
+    Order: {type: object}
+"##,
+    );
+    let e = error(&root);
+    assert!(
+        e.contains("openapi.yaml#/paths/~1a/get/responses/200/content/application~1json/schema"),
+        "{e}"
+    );
+    assert!(e.contains("#/components/schemas/Ordr"), "{e}");
+    assert!(e.contains("did you mean `Order`"), "{e}");
+
+    let missing_file = write(
+        dir.path(),
+        "b.yaml",
+        "openapi: 3.0.0\ninfo: {title: T, version: '1'}\npaths:\n  /a: {$ref: 'nowhere.yaml'}\n",
+    );
+    let e = error(&missing_file);
+    assert!(
+        e.contains("nowhere.yaml") && e.contains("cannot read"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_documents_get_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let e = error(&write(
+        d,
+        "v.yaml",
+        "openapi: 4.0.0\ninfo: {title: T, version: '1'}\n",
+    ));
+    assert!(e.contains("unsupported version `4.0.0`"), "{e}");
+    let e = error(&write(d, "n.yaml", "name: my-app\ndependencies: {}\n"));
+    assert!(e.contains("not an API description"), "{e}");
+    let e = error(&write(d, "s.yaml", "openapi: 3.0.0\ninfo: [\n"));
+    assert!(
+        e.starts_with(&format!("{}:", d.join("s.yaml").display())) || e.contains("s.yaml:"),
+        "{e}"
+    );
+    let e = error(&write(
+        d,
+        "dup.yaml",
+        r##"
+openapi: 3.0.0
+info: {title: T, version: "1"}
+paths:
+  /a: {get: {operationId: same, responses: {"200": {description: ok}}}}
+  /b: {get: {operationId: same, responses: {"200": {description: ok}}}}
+"##,
+    ));
+    assert!(e.contains("duplicate operationId `same`"), "{e}");
+    assert!(e.contains("#/paths/~1b/get/operationId"), "{e}");
+    let e = error(&write(d, "k.yaml", "openapi: 3.0.0\nopenapi: 3.0.1\n"));
+    assert!(
+        e.contains("duplicate key `openapi`") && e.contains("k.yaml:2:"),
+        "{e}"
+    );
+    let e = error(&d.join("absent.yaml").to_string_lossy());
+    assert!(e.contains("absent.yaml: cannot read"), "{e}");
+}
+
+#[test]
+fn swagger_2_maps_into_the_same_ir() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "swagger.json",
+        r##"{
+  "swagger": "2.0",
+  "info": {"title": "Legacy", "version": "2"},
+  "host": "billing.internal",
+  "basePath": "/v2",
+  "schemes": ["https"],
+  "consumes": ["application/json"],
+  "securityDefinitions": {
+    "basic": {"type": "basic"},
+    "key": {"type": "apiKey", "name": "api_key", "in": "query"},
+    "app": {"type": "oauth2", "flow": "application", "tokenUrl": "https://auth/token", "scopes": {"read": "r"}}
+  },
+  "security": [{"key": []}],
+  "paths": {
+    "/invoices": {
+      "get": {
+        "operationId": "listInvoices",
+        "parameters": [
+          {"name": "ids", "in": "query", "type": "array", "items": {"type": "integer"}},
+          {"name": "tag", "in": "query", "type": "array", "items": {"type": "string"}, "collectionFormat": "multi"},
+          {"name": "limit", "in": "query", "type": "integer", "minimum": 0, "exclusiveMinimum": true, "x-nullable": true}
+        ],
+        "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Invoice"}}}
+      },
+      "post": {
+        "operationId": "createInvoice",
+        "security": [{"app": ["read"]}, {"basic": []}],
+        "parameters": [{"name": "invoice", "in": "body", "required": true, "schema": {"$ref": "#/definitions/Invoice"}}],
+        "responses": {"201": {"description": "created"}}
+      }
+    },
+    "/invoices/{id}/attachments": {
+      "post": {
+        "operationId": "attach",
+        "consumes": ["multipart/form-data"],
+        "parameters": [
+          {"name": "id", "in": "path", "type": "string", "required": true},
+          {"name": "file", "in": "formData", "type": "file", "required": true},
+          {"name": "note", "in": "formData", "type": "string"}
+        ],
+        "responses": {"200": {"description": "ok"}}
+      }
+    }
+  },
+  "definitions": {"Invoice": {"type": "object", "properties": {"total": {"type": "number", "example": 9.5}}}}
+}"##,
+    );
+    let g = build(&root);
+    assert_eq!(g.api.servers[0].url, "https://billing.internal/v2");
+    let list = tool(&g, "listInvoices");
+    let ids = list.params.iter().find(|p| p.name == "ids").unwrap();
+    assert!(!ids.explode, "csv is the 2.0 default");
+    let tag = list.params.iter().find(|p| p.name == "tag").unwrap();
+    assert!(tag.explode, "multi explodes");
+    assert_eq!(
+        list.input_schema["properties"]["limit"],
+        json!({"type": ["integer", "null"], "exclusiveMinimum": 0})
+    );
+    let create = tool(&g, "createInvoice");
+    assert_eq!(create.body.as_ref().unwrap().media_type, "application/json");
+    assert_eq!(
+        create.input_schema["properties"]["body"]["properties"]["total"],
+        json!({"type": "number", "examples": [9.5]})
+    );
+    assert_eq!(create.security.len(), 2);
+    assert_eq!(
+        create.security[0],
+        vec![("app".to_string(), vec!["read".to_string()])]
+    );
+    let attach = tool(&g, "attach");
+    assert_eq!(
+        attach.body.as_ref().unwrap().media_type,
+        "multipart/form-data"
+    );
+    let body = &attach.input_schema["properties"]["body"];
+    assert_eq!(body["properties"]["file"]["contentEncoding"], "base64");
+    assert_eq!(body["required"], json!(["file"]));
+    let schemes: Vec<&str> = g
+        .plan
+        .connector
+        .security_schemes
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    assert_eq!(schemes, ["basic", "key", "app"]);
+    let env: Vec<&str> = g
+        .plan
+        .connector
+        .security_schemes
+        .iter()
+        .flat_map(|s| s.env.iter().map(|e| e.name.as_str()))
+        .collect();
+    assert_eq!(
+        env,
+        [
+            "LEGACY_BASIC_USERNAME",
+            "LEGACY_BASIC_PASSWORD",
+            "LEGACY_KEY",
+            "LEGACY_APP_CLIENT_ID",
+            "LEGACY_APP_CLIENT_SECRET",
+            "LEGACY_APP_TOKEN_URL"
+        ]
+    );
+}
+
+#[test]
+fn parameters_merge_and_shared_names_are_disambiguated() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "a.yaml",
+        r##"
+openapi: 3.0.3
+info: {title: Merge, version: "1"}
+security: [{k: []}]
+components:
+  securitySchemes:
+    k: {type: apiKey, name: X-Key, in: header}
+paths:
+  /items/{id}:
+    parameters:
+      - {name: id, in: path, required: true, description: shared, schema: {type: string}}
+      - {name: verbose, in: query, schema: {type: boolean}}
+    put:
+      operationId: putItem
+      security: []
+      parameters:
+        - {name: verbose, in: query, description: own, schema: {type: boolean, default: false}}
+        - {name: id, in: query, schema: {type: integer}}
+        - {name: body, in: header, schema: {type: string}}
+        - {name: Accept, in: header, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {id: {type: string, readOnly: true}, name: {type: string}}}
+      responses: {"200": {description: ok}}
+    get:
+      responses: {"200": {description: ok}}
+"##,
+    );
+    let g = build(&root);
+    let put = tool(&g, "putItem");
+    let args: Vec<&str> = put.params.iter().map(|p| p.arg.as_str()).collect();
+    assert_eq!(args, ["id__path", "verbose", "id__query", "body__header"]);
+    assert_eq!(
+        put.input_schema["properties"]["verbose"]["description"],
+        "own"
+    );
+    assert_eq!(
+        put.input_schema["properties"]["id__path"]["description"],
+        "shared"
+    );
+    assert!(
+        put.input_schema["properties"]["body"]["properties"]
+            .get("id")
+            .is_none()
+    );
+    assert!(put.security.is_empty(), "security: [] sends none");
+    assert!(put.annotations.idempotent && put.annotations.destructive);
+    let get = tool(&g, "get_items_id");
+    assert_eq!(get.security, vec![vec![("k".to_string(), vec![])]]);
+    assert_eq!(get.input_schema["required"], json!(["id"]));
+}
+
+#[test]
+fn every_emitted_schema_is_valid_2020_12_without_refs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "a.yaml",
+        r##"
+openapi: 3.0.3
+info: {title: Shapes, version: "1"}
+paths:
+  /s:
+    post:
+      operationId: shapes
+      requestBody:
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - {$ref: "#/components/schemas/Circle"}
+                - {$ref: "#/components/schemas/Square"}
+              discriminator: {propertyName: kind}
+      responses: {"200": {description: ok}}
+components:
+  schemas:
+    Base: {type: object, properties: {kind: {type: string, enum: [circle, square], nullable: true}}}
+    Circle: {allOf: [{$ref: "#/components/schemas/Base"}, {type: object, properties: {r: {type: number, minimum: 0, exclusiveMinimum: true}}}]}
+    Square: {allOf: [{$ref: "#/components/schemas/Base"}], nullable: true}
+"##,
+    );
+    let g = build(&root);
+    for t in &g.plan.tools {
+        assert!(!mcpgen::inline::has_ref(&t.input_schema));
+        jsonschema::draft202012::meta::validate(&t.input_schema)
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+    }
+    let body = &tool(&g, "shapes").input_schema["properties"]["body"];
+    assert!(body.get("discriminator").is_none());
+    assert_eq!(
+        body["oneOf"][0]["allOf"][0]["properties"]["kind"]["enum"],
+        json!(["circle", "square", null])
+    );
+    assert_eq!(body["oneOf"][1]["anyOf"][1], json!({"type": "null"}));
+    let _: &Value = body;
+}

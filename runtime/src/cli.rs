@@ -1,0 +1,185 @@
+//! The generated binary's command line: flags, and a `--help` that lists every environment
+//! variable under the connector's own prefix.
+
+use clap::{Arg, ArgAction, Command};
+
+use crate::config::{DEFAULT_RESPONSE_LIMIT, DEFAULT_TIMEOUT, base_url_var, response_limit_var, timeout_var};
+use crate::table::Connector;
+
+/// What the user asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Mode {
+    Stdio,
+    Http {
+        addr: String,
+        tls_cert: Option<String>,
+        tls_key: Option<String>,
+        allowed_hosts: Vec<String>,
+    },
+    ListTools {
+        json: bool,
+    },
+}
+
+/// Every environment variable the connector reads, with what it is for.
+pub fn environment(c: &Connector) -> Vec<(String, String)> {
+    let default_server = c
+        .servers
+        .first()
+        .map(|s| format!("default `{}`", s.url))
+        .unwrap_or_else(|| "required: the spec names no server".into());
+    let mut vars = vec![
+        (
+            base_url_var(c),
+            format!("the API's base URL, path prefix included ({default_server})"),
+        ),
+        (
+            timeout_var(c),
+            format!(
+                "seconds to wait for the API (default {})",
+                DEFAULT_TIMEOUT.as_secs()
+            ),
+        ),
+        (
+            response_limit_var(c),
+            format!("characters of a response given to the model before it is cut (default {DEFAULT_RESPONSE_LIMIT})"),
+        ),
+        (
+            format!("{}_LOG", c.env_prefix),
+            "log filter for stderr, e.g. `info` or `debug` (default `warn`)".into(),
+        ),
+    ];
+    for scheme in c.security_schemes {
+        for var in scheme.env {
+            let secret = if var.secret { " (secret)" } else { "" };
+            vars.push((var.name.to_string(), format!("{}{secret}", var.description)));
+        }
+    }
+    vars
+}
+
+fn command(c: &'static Connector) -> Command {
+    let mut env_help = String::from("Environment:\n");
+    let width = environment(c).iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, what) in environment(c) {
+        env_help.push_str(&format!("  {name:<width$}  {what}\n"));
+    }
+    Command::new(c.name)
+        .version(c.generator_version)
+        .about(format!(
+            "MCP connector for {} (API {}): {} tools. Without options it speaks MCP over stdio.",
+            c.title,
+            c.version,
+            c.tools.len()
+        ))
+        .after_help(env_help)
+        .arg(
+            Arg::new("http")
+                .long("http")
+                .value_name("ADDR")
+                .help("Serve MCP Streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8080)"),
+        )
+        .arg(
+            Arg::new("tls-cert")
+                .long("tls-cert")
+                .value_name("PEM")
+                .requires("http")
+                .requires("tls-key")
+                .help("With --http: serve HTTPS with this certificate chain"),
+        )
+        .arg(
+            Arg::new("tls-key")
+                .long("tls-key")
+                .value_name("PEM")
+                .requires("tls-cert")
+                .help("With --http: the certificate's private key"),
+        )
+        .arg(
+            Arg::new("allow-host")
+                .long("allow-host")
+                .value_name("HOST")
+                .action(ArgAction::Append)
+                .requires("http")
+                .help("With --http: also accept this Host/Origin name (default: loopback names only)"),
+        )
+        .arg(
+            Arg::new("list-tools")
+                .long("list-tools")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("http")
+                .help("Print the tools (name and one line) and exit"),
+        )
+        .arg(
+            Arg::new("json")
+                .long("json")
+                .action(ArgAction::SetTrue)
+                .requires("list-tools")
+                .help("With --list-tools: print the catalog as JSON, with the hash of the inputs it was generated from"),
+        )
+}
+
+/// Parses `args` (the first is the program name). Help and version print and exit.
+pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> Mode {
+    let matches = command(c).get_matches_from(args);
+    if matches.get_flag("list-tools") {
+        return Mode::ListTools {
+            json: matches.get_flag("json"),
+        };
+    }
+    if let Some(addr) = matches.get_one::<String>("http") {
+        return Mode::Http {
+            addr: addr.clone(),
+            tls_cert: matches.get_one::<String>("tls-cert").cloned(),
+            tls_key: matches.get_one::<String>("tls-key").cloned(),
+            allowed_hosts: matches
+                .get_many::<String>("allow-host")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default(),
+        };
+    }
+    Mode::Stdio
+}
+
+/// `--list-tools` output.
+pub fn list_tools(c: &Connector, json: bool) -> String {
+    if json {
+        let tools: Vec<serde_json::Value> = c
+            .tools
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.name,
+                    "title": t.title,
+                    "description": t.description,
+                    "method": t.method.as_str(),
+                    "path": t.path,
+                    "annotations": {
+                        "readOnlyHint": t.annotations.read_only,
+                        "destructiveHint": t.annotations.destructive,
+                        "idempotentHint": t.annotations.idempotent,
+                        "openWorldHint": t.annotations.open_world,
+                    },
+                    "inputSchema": serde_json::from_str::<serde_json::Value>(t.input_schema).unwrap_or_default(),
+                })
+            })
+            .collect();
+        let catalog = serde_json::json!({
+            "name": c.name,
+            "title": c.title,
+            "apiVersion": c.version,
+            "generatorVersion": c.generator_version,
+            "sourceHash": c.source_hash,
+            "tools": tools,
+        });
+        return serde_json::to_string_pretty(&catalog).unwrap_or_default() + "\n";
+    }
+    let width = c.tools.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for t in c.tools {
+        let line = t
+            .title
+            .unwrap_or_else(|| t.description.lines().next().unwrap_or(""));
+        out.push_str(&format!("{:<width$}  {line}\n", t.name));
+    }
+    out
+}

@@ -1,0 +1,189 @@
+//! Configuration from the environment: base URL, timeout, response budget and credentials, read
+//! once at start-up. Secrets are wrapped so that no `Debug` or log line can show them.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::table::{Auth, Connector, Server};
+
+/// A credential value. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// An API key, a bearer token, an access token, or a raw `Authorization` value.
+    Token(Secret),
+    Basic {
+        username: String,
+        password: Secret,
+    },
+    ClientCredentials {
+        client_id: String,
+        client_secret: Secret,
+        token_url: Option<String>,
+    },
+}
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Characters of response text given to the model before it is cut.
+pub const DEFAULT_RESPONSE_LIMIT: usize = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `PREFIX_BASE_URL`, replacing the spec's servers.
+    pub base_url: Option<String>,
+    pub timeout: Duration,
+    pub response_limit: usize,
+    /// By security scheme key; only the configured ones.
+    pub credentials: HashMap<&'static str, Credential>,
+}
+
+/// Names of the connector-wide variables, for `--help` and lookups.
+pub fn base_url_var(c: &Connector) -> String {
+    format!("{}_BASE_URL", c.env_prefix)
+}
+pub fn timeout_var(c: &Connector) -> String {
+    format!("{}_TIMEOUT_SECS", c.env_prefix)
+}
+pub fn response_limit_var(c: &Connector) -> String {
+    format!("{}_RESPONSE_LIMIT", c.env_prefix)
+}
+
+impl Config {
+    /// Reads the configuration through `lookup` (the process environment in production).
+    pub fn load(
+        connector: &'static Connector,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let base_url = match get(&base_url_var(connector)) {
+            Some(url) => {
+                let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+                    format!("{}: `{url}` is not a URL ({e})", base_url_var(connector))
+                })?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(format!("{}: use an http or https URL", base_url_var(connector)));
+                }
+                Some(url.trim().trim_end_matches('/').to_string())
+            }
+            None => None,
+        };
+        let timeout = match get(&timeout_var(connector)) {
+            Some(v) => Duration::from_secs_f64(
+                v.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| *s > 0.0 && *s < 86_400.0)
+                    .ok_or_else(|| {
+                        format!("{}: `{v}` is not a number of seconds", timeout_var(connector))
+                    })?,
+            ),
+            None => DEFAULT_TIMEOUT,
+        };
+        let response_limit = match get(&response_limit_var(connector)) {
+            Some(v) => v.trim().parse::<usize>().map_err(|_| {
+                format!(
+                    "{}: `{v}` is not a number of characters",
+                    response_limit_var(connector)
+                )
+            })?,
+            None => DEFAULT_RESPONSE_LIMIT,
+        };
+        let mut credentials = HashMap::new();
+        for scheme in connector.security_schemes {
+            let var = |i: usize| scheme.env.get(i).map(|e| e.name);
+            let value = |i: usize| var(i).and_then(&get);
+            let credential = match scheme.auth {
+                Auth::ApiKey { .. }
+                | Auth::Bearer
+                | Auth::Http { .. }
+                | Auth::AccessToken => value(0).map(|v| Credential::Token(Secret::new(v))),
+                Auth::Basic => match (value(0), value(1)) {
+                    (Some(username), Some(password)) => Some(Credential::Basic {
+                        username,
+                        password: Secret::new(password),
+                    }),
+                    _ => None,
+                },
+                Auth::OAuth2ClientCredentials { .. } => match (value(0), value(1)) {
+                    (Some(client_id), Some(secret)) => Some(Credential::ClientCredentials {
+                        client_id,
+                        client_secret: Secret::new(secret),
+                        token_url: value(2),
+                    }),
+                    _ => None,
+                },
+                Auth::Unsupported { .. } => None,
+            };
+            if let Some(credential) = credential {
+                credentials.insert(scheme.key, credential);
+            }
+        }
+        Ok(Config {
+            base_url,
+            timeout,
+            response_limit,
+            credentials,
+        })
+    }
+
+    /// The base URL for a tool: the override, else the tool's or the connector's first server.
+    pub fn base_url_for(
+        &self,
+        connector: &Connector,
+        servers: &[Server],
+    ) -> Result<String, String> {
+        if let Some(url) = &self.base_url {
+            return Ok(url.clone());
+        }
+        let server = servers.first().or(connector.servers.first());
+        let Some(server) = server else {
+            return Err(format!(
+                "the API description names no server: set {} to the API's URL",
+                base_url_var(connector)
+            ));
+        };
+        let mut url = server.url.to_string();
+        for v in server.variables {
+            url = url.replace(&format!("{{{}}}", v.name), v.default);
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "the API's server URL `{url}` is relative: set {} to the API's full URL",
+                base_url_var(connector)
+            ));
+        }
+        Ok(url.trim_end_matches('/').to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let c = Credential::Basic {
+            username: "u".into(),
+            password: Secret::new("hunter2"),
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,257 @@
+//! Mapping an HTTP response to a tool result: JSON becomes structured content plus text, text
+//! stays text, images become image content, other bytes an embedded resource, and HTTP errors a
+//! tool error with status and the useful part of the body.
+
+use base64::Engine;
+use serde_json::{Map, Value, json};
+
+/// One piece of a tool result, independent of the MCP library.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Text(String),
+    Image { data: String, mime_type: String },
+    Audio { data: String, mime_type: String },
+    Blob { uri: String, data: String, mime_type: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    pub is_error: bool,
+    pub parts: Vec<Part>,
+    pub structured: Option<Value>,
+}
+
+impl ToolOutput {
+    pub fn error(message: impl Into<String>) -> ToolOutput {
+        ToolOutput {
+            is_error: true,
+            parts: vec![Part::Text(message.into())],
+            structured: None,
+        }
+    }
+}
+
+/// What came back from the API.
+pub struct Received<'a> {
+    pub status: u16,
+    pub reason: &'a str,
+    pub content_type: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+fn essence(content_type: Option<&str>) -> String {
+    content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn is_json_type(essence: &str) -> bool {
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+/// Cuts `text` to `limit` characters with a note saying how much was cut.
+fn cut(text: &str, limit: usize) -> String {
+    let total = text.chars().count();
+    if total <= limit {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(limit).collect();
+    format!(
+        "{kept}\n\n[response cut: showing {limit} of {total} characters; ask for less, e.g. with a smaller page size or a filter]"
+    )
+}
+
+pub fn map(received: &Received, tool_name: &str, limit: usize) -> ToolOutput {
+    let kind = essence(received.content_type);
+    if received.status >= 400 {
+        return error_output(received, &kind, limit);
+    }
+    if received.body.is_empty() {
+        return ToolOutput {
+            is_error: false,
+            parts: vec![Part::Text(format!(
+                "HTTP {} {}: no content",
+                received.status, received.reason
+            ))],
+            structured: None,
+        };
+    }
+    let text = std::str::from_utf8(received.body).ok();
+    // JSON when declared, or when an undeclared/mislabelled text body parses as JSON.
+    let declared_json = is_json_type(&kind);
+    let sniff_json = !declared_json
+        && (kind.is_empty() || kind.starts_with("text/") || kind == "application/octet-stream");
+    if let Some(text) = text
+        && (declared_json || sniff_json)
+        && let Ok(value) = serde_json::from_str::<Value>(text)
+    {
+        let structured = match value {
+            Value::Object(_) => value,
+            other => json!({ "result": other }),
+        };
+        return ToolOutput {
+            is_error: false,
+            parts: vec![Part::Text(cut(text, limit))],
+            structured: Some(structured),
+        };
+    }
+    let b64 = || base64::engine::general_purpose::STANDARD.encode(received.body);
+    if kind.starts_with("image/") {
+        return ToolOutput {
+            is_error: false,
+            parts: vec![Part::Image {
+                data: b64(),
+                mime_type: kind,
+            }],
+            structured: None,
+        };
+    }
+    if kind.starts_with("audio/") {
+        return ToolOutput {
+            is_error: false,
+            parts: vec![Part::Audio {
+                data: b64(),
+                mime_type: kind,
+            }],
+            structured: None,
+        };
+    }
+    let textual = kind.starts_with("text/")
+        || kind.ends_with("+xml")
+        || kind == "application/xml"
+        || kind == "application/yaml"
+        || kind.is_empty();
+    if let (Some(text), true) = (text, textual) {
+        return ToolOutput {
+            is_error: false,
+            parts: vec![Part::Text(cut(text, limit))],
+            structured: None,
+        };
+    }
+    let mime_type = if kind.is_empty() {
+        "application/octet-stream".to_string()
+    } else {
+        kind
+    };
+    ToolOutput {
+        is_error: false,
+        parts: vec![
+            Part::Text(format!(
+                "HTTP {}: {} bytes of {mime_type}",
+                received.status,
+                received.body.len()
+            )),
+            Part::Blob {
+                uri: format!("mcpgen://response/{tool_name}"),
+                data: b64(),
+                mime_type,
+            },
+        ],
+        structured: None,
+    }
+}
+
+fn error_output(received: &Received, kind: &str, limit: usize) -> ToolOutput {
+    let mut message = format!("HTTP {} {}", received.status, received.reason);
+    if let Some(id) = received.request_id {
+        message.push_str(&format!(" (request id {id})"));
+    }
+    let text = String::from_utf8_lossy(received.body);
+    let parsed: Option<Map<String, Value>> = serde_json::from_str(&text).ok();
+    if let Some(problem) = &parsed {
+        // RFC 9457 problem details: title and detail say it best.
+        for key in ["title", "detail", "message", "error_description"] {
+            if let Some(Value::String(s)) = problem.get(key) {
+                message.push_str(&format!("\n{key}: {s}"));
+            }
+        }
+    }
+    if !text.trim().is_empty() && (kind.is_empty() || is_json_type(kind) || kind.starts_with("text/")) {
+        message.push_str("\n\n");
+        message.push_str(&cut(text.trim(), limit.min(8_000)));
+    }
+    ToolOutput {
+        is_error: true,
+        parts: vec![Part::Text(message)],
+        structured: None,
+    }
+}
+
+/// A transport failure in words, without the URL's query (which may carry an API key).
+pub fn describe_transport_error(error: &reqwest::Error) -> String {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_redirect() {
+        "too many redirects"
+    } else if error.is_body() || error.is_decode() {
+        "failed while reading the response"
+    } else {
+        "request failed"
+    };
+    let mut source = std::error::Error::source(error);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind} ({detail})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received<'a>(status: u16, ct: Option<&'a str>, body: &'a [u8]) -> Received<'a> {
+        Received {
+            status,
+            reason: "X",
+            content_type: ct,
+            request_id: None,
+            body,
+        }
+    }
+
+    #[test]
+    fn json_objects_arrays_and_lying_content_types() {
+        let out = map(&received(200, Some("application/json"), b"{\"a\":1}"), "t", 100);
+        assert_eq!(out.structured, Some(json!({"a": 1})));
+        let out = map(&received(200, Some("application/json"), b"[1,2]"), "t", 100);
+        assert_eq!(out.structured, Some(json!({"result": [1, 2]})));
+        let out = map(&received(200, Some("text/plain"), b"{\"a\":1}"), "t", 100);
+        assert_eq!(out.structured, Some(json!({"a": 1})));
+        let out = map(&received(200, Some("text/csv"), b"a,b\n1,2"), "t", 100);
+        assert_eq!(out.parts, [Part::Text("a,b\n1,2".into())]);
+    }
+
+    #[test]
+    fn errors_keep_status_and_problem_details() {
+        let out = map(
+            &received(404, Some("application/problem+json"), br#"{"title":"Not found","detail":"no order 7"}"#),
+            "t",
+            100,
+        );
+        assert!(out.is_error);
+        let Part::Text(text) = &out.parts[0] else { panic!() };
+        assert!(text.starts_with("HTTP 404"), "{text}");
+        assert!(text.contains("no order 7"), "{text}");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_a_note() {
+        let body = "x".repeat(50);
+        let out = map(&received(200, Some("text/plain"), body.as_bytes()), "t", 10);
+        let Part::Text(text) = &out.parts[0] else { panic!() };
+        assert!(text.contains("showing 10 of 50 characters"));
+    }
+}
