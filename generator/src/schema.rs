@@ -33,7 +33,8 @@ pub(crate) const SCHEMA_MAP_KEYWORDS: &[&str] = &[
     "dependentSchemas",
 ];
 /// OpenAPI vocabulary that is not JSON Schema and means nothing to a model.
-const DROPPED: &[&str] = &["discriminator", "xml", "externalDocs"];
+/// `$schema` and `$id` are dropped too: every emitted schema is 2020-12 and self-contained.
+const DROPPED: &[&str] = &["discriminator", "xml", "externalDocs", "$schema", "$id"];
 
 impl Normalizer<'_> {
     /// Converts the schema at `loc`.
@@ -107,7 +108,9 @@ impl Normalizer<'_> {
 
 /// Rewrites one schema object (its children already converted) from the document's dialect.
 fn rewrite_dialect(out: &mut Map<String, Value>, dialect: Dialect) {
-    if dialect != Dialect::OpenApi31 {
+    // Boolean exclusive bounds are draft 4 wherever they appear (3.1 documents may embed such
+    // schemas with their own `$schema`); 2020-12 wants the bound itself.
+    {
         for (bound, limit) in [
             ("exclusiveMinimum", "minimum"),
             ("exclusiveMaximum", "maximum"),
@@ -127,6 +130,8 @@ fn rewrite_dialect(out: &mut Map<String, Value>, dialect: Dialect) {
                 _ => {}
             }
         }
+    }
+    if dialect != Dialect::OpenApi31 {
         let nullable = matches!(out.remove("nullable"), Some(Value::Bool(true)))
             | matches!(out.remove("x-nullable"), Some(Value::Bool(true)));
         if nullable {
@@ -232,6 +237,11 @@ mod tests {
             json!({"type": "number", "exclusiveMinimum": 0, "maximum": 10})
         );
         let out = convert(Dialect::OpenApi31, json!({"exclusiveMinimum": 3}));
+        assert_eq!(out, json!({"exclusiveMinimum": 3}));
+        let out = convert(
+            Dialect::OpenApi31,
+            json!({"minimum": 3, "exclusiveMinimum": true}),
+        );
         assert_eq!(out, json!({"exclusiveMinimum": 3}));
     }
 
