@@ -10,12 +10,6 @@ use crate::table::Connector;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Mode {
     Stdio,
-    Http {
-        addr: String,
-        tls_cert: Option<String>,
-        tls_key: Option<String>,
-        allowed_hosts: Vec<String>,
-    },
     ListTools {
         json: bool,
     },
@@ -74,39 +68,9 @@ fn command(c: &'static Connector) -> Command {
         ))
         .after_help(env_help)
         .arg(
-            Arg::new("http")
-                .long("http")
-                .value_name("ADDR")
-                .help("Serve MCP Streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8080)"),
-        )
-        .arg(
-            Arg::new("tls-cert")
-                .long("tls-cert")
-                .value_name("PEM")
-                .requires("http")
-                .requires("tls-key")
-                .help("With --http: serve HTTPS with this certificate chain"),
-        )
-        .arg(
-            Arg::new("tls-key")
-                .long("tls-key")
-                .value_name("PEM")
-                .requires("tls-cert")
-                .help("With --http: the certificate's private key"),
-        )
-        .arg(
-            Arg::new("allow-host")
-                .long("allow-host")
-                .value_name("HOST")
-                .action(ArgAction::Append)
-                .requires("http")
-                .help("With --http: also accept this Host/Origin name (default: loopback names only)"),
-        )
-        .arg(
             Arg::new("list-tools")
                 .long("list-tools")
                 .action(ArgAction::SetTrue)
-                .conflicts_with("http")
                 .help("Print the tools (name and one line) and exit"),
         )
         .arg(
@@ -124,17 +88,6 @@ pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> M
     if matches.get_flag("list-tools") {
         return Mode::ListTools {
             json: matches.get_flag("json"),
-        };
-    }
-    if let Some(addr) = matches.get_one::<String>("http") {
-        return Mode::Http {
-            addr: addr.clone(),
-            tls_cert: matches.get_one::<String>("tls-cert").cloned(),
-            tls_key: matches.get_one::<String>("tls-key").cloned(),
-            allowed_hosts: matches
-                .get_many::<String>("allow-host")
-                .map(|v| v.cloned().collect())
-                .unwrap_or_default(),
         };
     }
     Mode::Stdio

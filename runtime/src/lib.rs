@@ -1,11 +1,66 @@
 //! mcpgen-runtime: serves a generated connector's tool table over MCP.
+//!
+//! A generated crate holds only data ([`table`]) and calls [`run`]. The modules: [`cli`] (flags
+//! and help), [`config`] (environment), [`call`] (one tool call), [`request`] and [`encode`]
+//! (building the HTTP request), [`auth`] (credentials), [`response`] (results), [`mcp`] (the
+//! protocol, through rmcp), [`logging`] (stderr).
 
+pub mod auth;
+pub mod call;
+pub mod cli;
+pub mod config;
+pub mod encode;
+pub mod logging;
+pub mod mcp;
+pub mod request;
+pub mod response;
 pub mod table;
 
-/// Hooks a connector's `src/hooks.rs` may set.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Hooks {}
+use std::process::ExitCode;
+use std::sync::Arc;
 
-pub fn run(_connector: &'static table::Connector, _hooks: Hooks) -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub use request::Prepared;
+pub use response::ToolOutput;
+pub use table::Tool;
+
+/// Code a connector's `src/hooks.rs` plugs in.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Hooks {
+    /// Adjusts each request before it is sent (add a header, sign it, …).
+    pub before_request: Option<fn(&Tool, &mut Prepared)>,
+    /// Adjusts each result before it is returned to the client.
+    pub after_response: Option<fn(&Tool, ToolOutput) -> ToolOutput>,
+}
+
+/// Runs the connector as its command line says. Returns the process exit code.
+pub fn run(connector: &'static table::Connector, hooks: Hooks) -> ExitCode {
+    let mode = cli::parse(connector, std::env::args());
+    if let cli::Mode::ListTools { json } = mode {
+        print!("{}", cli::list_tools(connector, json));
+        return ExitCode::SUCCESS;
+    }
+    let log_handle = logging::init(&format!("{}_LOG", connector.env_prefix));
+    let config = match config::Config::load(connector, |name| std::env::var(name).ok()) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("{}: configuration error: {message}", connector.name);
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}: cannot start: {e}", connector.name);
+            return ExitCode::FAILURE;
+        }
+    };
+    let engine = Arc::new(call::Engine::new(connector, config, hooks));
+    let server = mcp::Server::new(engine, log_handle);
+    match runtime.block_on(server.serve_stdio()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{}: {message}", connector.name);
+            ExitCode::FAILURE
+        }
+    }
 }
