@@ -769,6 +769,7 @@ impl Normalizer<'_> {
                 .unwrap_or(style == Style::Form);
             (schema, style, explode)
         };
+        let schema = with_parameter_examples(schema, p);
         Ok(Some(Parameter {
             name,
             location,
@@ -1032,6 +1033,25 @@ impl Normalizer<'_> {
         }
         Ok(out)
     }
+}
+
+/// A parameter's own `example` / `examples` become the schema's `examples`, where the model sees them.
+fn with_parameter_examples(mut schema: Value, p: &Value) -> Value {
+    let mut examples: Vec<Value> = Vec::new();
+    // `x-example` is Swagger 2.0's customary spelling for non-body parameters.
+    if let Some(example) = p.get("example").or_else(|| p.get("x-example")) {
+        examples.push(example.clone());
+    }
+    if let Some(Value::Object(named)) = p.get("examples") {
+        examples.extend(named.values().filter_map(|e| e.get("value")).cloned());
+    }
+    if let Value::Object(map) = &mut schema
+        && !examples.is_empty()
+        && !map.contains_key("examples")
+    {
+        map.insert("examples".into(), Value::Array(examples));
+    }
+    schema
 }
 
 fn parse_style(s: &str) -> Option<Style> {

@@ -567,6 +567,16 @@ fn strip_read_only(schema: &mut Value) {
         if let Some(Value::Array(req)) = map.get_mut("required") {
             req.retain(|r| !read_only.iter().any(|k| r == k));
         }
+        // Examples of the whole object would otherwise teach the model to send them.
+        if let Some(Value::Array(examples)) = map.get_mut("examples") {
+            for example in examples.iter_mut() {
+                if let Value::Object(e) = example {
+                    for k in &read_only {
+                        e.shift_remove(k);
+                    }
+                }
+            }
+        }
     }
     for key in ["allOf", "anyOf", "oneOf"] {
         if let Some(Value::Array(items)) = map.get_mut(key) {

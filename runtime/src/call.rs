@@ -80,11 +80,7 @@ impl Engine {
             .iter_errors(args)
             .map(|e| {
                 let path = e.instance_path().to_string();
-                let arg = path
-                    .trim_start_matches('/')
-                    .split('/')
-                    .next()
-                    .unwrap_or("");
+                let arg = path.trim_start_matches('/').split('/').next().unwrap_or("");
                 if arg.is_empty() {
                     format!("- {e}")
                 } else {
@@ -138,13 +134,19 @@ impl Engine {
             Err(message) => return ToolOutput::error(message),
         };
         let retry_on_401 = auth::uses_oauth(&selected);
+        let index = self.tool_index(tool.name).unwrap_or(0);
+        let schema = self.input_schema(index);
+        let body_schema = schema.get("properties").and_then(|p| p.get("body"));
         let mut refresh = false;
         let mut attempt = 0;
         loop {
-            let mut prepared = match request::build(tool, &base, args) {
+            let mut prepared = match request::build(tool, &base, args, body_schema) {
                 Ok(p) => p,
                 Err(message) => {
-                    return ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name));
+                    return ToolOutput::error(format!(
+                        "Invalid arguments for `{}`: {message}",
+                        tool.name
+                    ));
                 }
             };
             if let Err(message) = auth::apply(

@@ -3,16 +3,16 @@
 
 use clap::{Arg, ArgAction, Command};
 
-use crate::config::{DEFAULT_RESPONSE_LIMIT, DEFAULT_TIMEOUT, base_url_var, response_limit_var, timeout_var};
+use crate::config::{
+    DEFAULT_RESPONSE_LIMIT, DEFAULT_TIMEOUT, base_url_var, response_limit_var, timeout_var,
+};
 use crate::table::Connector;
 
 /// What the user asked for.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Mode {
     Stdio,
-    ListTools {
-        json: bool,
-    },
+    ListTools { json: bool },
 }
 
 /// Every environment variable the connector reads, with what it is for.
@@ -36,7 +36,9 @@ pub fn environment(c: &Connector) -> Vec<(String, String)> {
         ),
         (
             response_limit_var(c),
-            format!("characters of a response given to the model before it is cut (default {DEFAULT_RESPONSE_LIMIT})"),
+            format!(
+                "characters of a response given to the model before it is cut (default {DEFAULT_RESPONSE_LIMIT})"
+            ),
         ),
         (
             format!("{}_LOG", c.env_prefix),
@@ -54,7 +56,11 @@ pub fn environment(c: &Connector) -> Vec<(String, String)> {
 
 fn command(c: &'static Connector) -> Command {
     let mut env_help = String::from("Environment:\n");
-    let width = environment(c).iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let width = environment(c)
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(0);
     for (name, what) in environment(c) {
         env_help.push_str(&format!("  {name:<width$}  {what}\n"));
     }

@@ -79,7 +79,10 @@ impl Config {
                     format!("{}: `{url}` is not a URL ({e})", base_url_var(connector))
                 })?;
                 if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(format!("{}: use an http or https URL", base_url_var(connector)));
+                    return Err(format!(
+                        "{}: use an http or https URL",
+                        base_url_var(connector)
+                    ));
                 }
                 Some(url.trim().trim_end_matches('/').to_string())
             }
@@ -92,7 +95,10 @@ impl Config {
                     .ok()
                     .filter(|s| *s > 0.0 && *s < 86_400.0)
                     .ok_or_else(|| {
-                        format!("{}: `{v}` is not a number of seconds", timeout_var(connector))
+                        format!(
+                            "{}: `{v}` is not a number of seconds",
+                            timeout_var(connector)
+                        )
                     })?,
             ),
             None => DEFAULT_TIMEOUT,
@@ -111,10 +117,9 @@ impl Config {
             let var = |i: usize| scheme.env.get(i).map(|e| e.name);
             let value = |i: usize| var(i).and_then(&get);
             let credential = match scheme.auth {
-                Auth::ApiKey { .. }
-                | Auth::Bearer
-                | Auth::Http { .. }
-                | Auth::AccessToken => value(0).map(|v| Credential::Token(Secret::new(v))),
+                Auth::ApiKey { .. } | Auth::Bearer | Auth::Http { .. } | Auth::AccessToken => {
+                    value(0).map(|v| Credential::Token(Secret::new(v)))
+                }
                 Auth::Basic => match (value(0), value(1)) {
                     (Some(username), Some(password)) => Some(Credential::Basic {
                         username,

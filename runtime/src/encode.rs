@@ -189,20 +189,45 @@ mod tests {
     #[test]
     fn path_styles() {
         assert_eq!(path_value("id", Style::Simple, false, &json!(5)), "5");
-        assert_eq!(path_value("id", Style::Simple, false, &json!([3, 4, 5])), "3,4,5");
         assert_eq!(
-            path_value("id", Style::Simple, false, &json!({"role": "admin", "firstName": "Alex"})),
+            path_value("id", Style::Simple, false, &json!([3, 4, 5])),
+            "3,4,5"
+        );
+        assert_eq!(
+            path_value(
+                "id",
+                Style::Simple,
+                false,
+                &json!({"role": "admin", "firstName": "Alex"})
+            ),
             "role,admin,firstName,Alex"
         );
         assert_eq!(
-            path_value("id", Style::Simple, true, &json!({"role": "admin", "firstName": "Alex"})),
+            path_value(
+                "id",
+                Style::Simple,
+                true,
+                &json!({"role": "admin", "firstName": "Alex"})
+            ),
             "role=admin,firstName=Alex"
         );
-        assert_eq!(path_value("id", Style::Label, false, &json!([3, 4, 5])), ".3,4,5");
-        assert_eq!(path_value("id", Style::Label, true, &json!([3, 4, 5])), ".3.4.5");
+        assert_eq!(
+            path_value("id", Style::Label, false, &json!([3, 4, 5])),
+            ".3,4,5"
+        );
+        assert_eq!(
+            path_value("id", Style::Label, true, &json!([3, 4, 5])),
+            ".3.4.5"
+        );
         assert_eq!(path_value("id", Style::Matrix, false, &json!(5)), ";id=5");
-        assert_eq!(path_value("id", Style::Matrix, true, &json!([3, 4])), ";id=3;id=4");
-        assert_eq!(path_value("id", Style::Matrix, false, &json!([3, 4])), ";id=3,4");
+        assert_eq!(
+            path_value("id", Style::Matrix, true, &json!([3, 4])),
+            ";id=3;id=4"
+        );
+        assert_eq!(
+            path_value("id", Style::Matrix, false, &json!([3, 4])),
+            ";id=3,4"
+        );
     }
 
     #[test]
@@ -211,19 +236,40 @@ mod tests {
             path_value("id", Style::Simple, false, &json!("../admin?x=1#f")),
             "..%2Fadmin%3Fx%3D1%23f"
         );
-        assert_eq!(path_value("id", Style::Simple, false, &json!("a b/ü")), "a%20b%2F%C3%BC");
+        assert_eq!(
+            path_value("id", Style::Simple, false, &json!("a b/ü")),
+            "a%20b%2F%C3%BC"
+        );
     }
 
     #[test]
     fn query_styles() {
-        assert_eq!(query_pairs("id", Style::Form, true, false, &json!([3, 4])), ["id=3", "id=4"]);
-        assert_eq!(query_pairs("id", Style::Form, false, false, &json!([3, 4])), ["id=3,4"]);
         assert_eq!(
-            query_pairs("id", Style::Form, true, false, &json!({"role": "admin", "n": 1})),
+            query_pairs("id", Style::Form, true, false, &json!([3, 4])),
+            ["id=3", "id=4"]
+        );
+        assert_eq!(
+            query_pairs("id", Style::Form, false, false, &json!([3, 4])),
+            ["id=3,4"]
+        );
+        assert_eq!(
+            query_pairs(
+                "id",
+                Style::Form,
+                true,
+                false,
+                &json!({"role": "admin", "n": 1})
+            ),
             ["role=admin", "n=1"]
         );
         assert_eq!(
-            query_pairs("id", Style::Form, false, false, &json!({"role": "admin", "n": 1})),
+            query_pairs(
+                "id",
+                Style::Form,
+                false,
+                false,
+                &json!({"role": "admin", "n": 1})
+            ),
             ["id=role,admin,n,1"]
         );
         assert_eq!(
@@ -235,7 +281,13 @@ mod tests {
             ["id=3|4"]
         );
         assert_eq!(
-            query_pairs("id", Style::DeepObject, true, false, &json!({"role": "admin"})),
+            query_pairs(
+                "id",
+                Style::DeepObject,
+                true,
+                false,
+                &json!({"role": "admin"})
+            ),
             ["id%5Brole%5D=admin"]
         );
     }
@@ -257,6 +309,9 @@ mod tests {
     fn headers_and_cookies() {
         assert_eq!(header_value(false, &json!([1, 2])), "1,2");
         assert_eq!(header_value(true, &json!({"a": 1})), "a=1");
-        assert_eq!(cookie_pairs("s", true, &json!("x; admin=1")), ["s=x%3B%20admin%3D1"]);
+        assert_eq!(
+            cookie_pairs("s", true, &json!("x; admin=1")),
+            ["s=x%3B%20admin%3D1"]
+        );
     }
 }

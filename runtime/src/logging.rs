@@ -1,7 +1,9 @@
 //! Logs go to stderr (stdout is the protocol's in stdio mode), filtered by `PREFIX_LOG` or
 //! `RUST_LOG`, and the level can be changed at run time by MCP `logging/setLevel`.
 
-use tracing_subscriber::{EnvFilter, Registry, layer::SubscriberExt, reload, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Registry, layer::SubscriberExt, reload, util::SubscriberInitExt,
+};
 
 /// Changes the log filter at run time.
 #[derive(Clone)]

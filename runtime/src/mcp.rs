@@ -96,7 +96,9 @@ fn to_result(output: ToolOutput) -> CallToolResult {
                 uri,
                 data,
                 mime_type,
-            } => ContentBlock::resource(ResourceContents::blob(data, uri).with_mime_type(mime_type)),
+            } => {
+                ContentBlock::resource(ResourceContents::blob(data, uri).with_mime_type(mime_type))
+            }
         })
         .collect();
     let mut result = if output.is_error {
@@ -176,10 +178,11 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        let mut result = ListPromptsResult::default();
-        result.ttl_ms = Some(LIST_TTL_MS);
-        result.cache_scope = Some(CacheScope::Public);
-        Ok(result)
+        Ok(ListPromptsResult {
+            ttl_ms: Some(LIST_TTL_MS),
+            cache_scope: Some(CacheScope::Public),
+            ..Default::default()
+        })
     }
 
     async fn list_resources(
@@ -187,10 +190,11 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        let mut result = ListResourcesResult::default();
-        result.ttl_ms = Some(LIST_TTL_MS);
-        result.cache_scope = Some(CacheScope::Public);
-        Ok(result)
+        Ok(ListResourcesResult {
+            ttl_ms: Some(LIST_TTL_MS),
+            cache_scope: Some(CacheScope::Public),
+            ..Default::default()
+        })
     }
 
     // `logging/setLevel` is deprecated in 2026-07-28 but legacy clients still send it.

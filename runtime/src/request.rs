@@ -4,7 +4,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::encode;
-use crate::table::{Location, Param, Tool};
+use crate::table::{Body, Location, Param, Tool};
 
 /// A request ready to send: everything decided, nothing sent.
 #[derive(Debug, Default)]
@@ -27,8 +27,11 @@ impl Prepared {
         self.headers.push((name.to_string(), value.to_string()));
     }
     pub fn add_query(&mut self, name: &str, value: &str) {
-        self.query
-            .push(format!("{}={}", encode::encode(name), encode::encode(value)));
+        self.query.push(format!(
+            "{}={}",
+            encode::encode(name),
+            encode::encode(value)
+        ));
     }
     pub fn add_cookie(&mut self, name: &str, value: &str) {
         self.cookies
@@ -53,8 +56,9 @@ impl Prepared {
         for (name, value) in &self.headers {
             let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| format!("`{name}` is not a valid header name"))?;
-            let value = reqwest::header::HeaderValue::from_str(value)
-                .map_err(|_| format!("the value for header `{name}` has characters a header cannot carry"))?;
+            let value = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+                format!("the value for header `{name}` has characters a header cannot carry")
+            })?;
             headers.append(name, value);
         }
         if !self.cookies.is_empty() {
@@ -72,8 +76,14 @@ impl Prepared {
     }
 }
 
-/// Builds the request; an error names the argument at fault.
-pub fn build(tool: &Tool, base_url: &str, args: &Map<String, Value>) -> Result<Prepared, String> {
+/// Builds the request; an error names the argument at fault. `body_schema` is the input schema's
+/// `body` property, which says which multipart fields carry base64 file content.
+pub fn build(
+    tool: &Tool,
+    base_url: &str,
+    args: &Map<String, Value>,
+    body_schema: Option<&Value>,
+) -> Result<Prepared, String> {
     let mut prepared = Prepared {
         method: tool.method.as_str(),
         ..Prepared::default()
@@ -115,14 +125,16 @@ pub fn build(tool: &Tool, base_url: &str, args: &Map<String, Value>) -> Result<P
                 }
                 prepared.headers.push((param.name.to_string(), text));
             }
-            Location::Cookie => prepared
-                .cookies
-                .extend(encode::cookie_pairs(param.name, param.explode, &value)),
+            Location::Cookie => {
+                prepared
+                    .cookies
+                    .extend(encode::cookie_pairs(param.name, param.explode, &value))
+            }
         }
     }
     prepared.url = format!("{}{}", base_url.trim_end_matches('/'), path);
     if let (Some(body), Some(value)) = (&tool.body, args.get("body")) {
-        prepared.body = Some(body_bytes(body.media_type, value)?);
+        prepared.body = Some(body_bytes(body, value, body_schema)?);
     }
     Ok(prepared)
 }
@@ -135,7 +147,12 @@ fn content_value(param: &Param, value: &Value) -> Result<Value, String> {
     }
 }
 
-fn body_bytes(media_type: &str, value: &Value) -> Result<(String, Vec<u8>), String> {
+fn body_bytes(
+    body: &Body,
+    value: &Value,
+    schema: Option<&Value>,
+) -> Result<(String, Vec<u8>), String> {
+    let media_type = body.media_type;
     let essence = media_type
         .split(';')
         .next()
@@ -166,9 +183,7 @@ fn body_bytes(media_type: &str, value: &Value) -> Result<(String, Vec<u8>), Stri
         return Ok((media_type.to_string(), form.finish().into_bytes()));
     }
     if essence.starts_with("multipart/") {
-        return Err(format!(
-            "`{media_type}` request bodies are not supported by this runtime yet"
-        ));
+        return multipart(body, value, schema);
     }
     if essence.starts_with("text/") {
         return Ok((
@@ -185,6 +200,88 @@ fn body_bytes(media_type: &str, value: &Value) -> Result<(String, Vec<u8>), Stri
         .decode(b64.trim())
         .map_err(|e| format!("argument `body`: not valid base64 ({e})"))?;
     Ok((media_type.to_string(), bytes))
+}
+
+/// A `multipart/form-data` body: base64 fields (files) as bytes, objects as JSON, the rest as text.
+fn multipart(
+    body: &Body,
+    value: &Value,
+    schema: Option<&Value>,
+) -> Result<(String, Vec<u8>), String> {
+    let Value::Object(fields) = value else {
+        return Err("argument `body`: a multipart body must be an object".into());
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let boundary = format!("mcpgen-boundary-{nanos:x}");
+    let mut out = Vec::new();
+    for (name, field) in fields {
+        let field_schema = schema
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.get(name));
+        let is_file = field_schema
+            .and_then(|s| s.get("contentEncoding"))
+            .is_some_and(|e| e == "base64");
+        let declared = body
+            .encoding
+            .iter()
+            .find(|e| e.field == name.as_str())
+            .and_then(|e| e.content_type);
+        let items: Vec<&Value> = match field {
+            Value::Array(items) if !is_file => items.iter().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            let safe_name = name.replace(['"', '\r', '\n'], "_");
+            let (content_type, bytes, filename) = if is_file {
+                let Value::String(b64) = item else {
+                    return Err(format!(
+                        "argument `body.{name}`: a file is given as a base64 string"
+                    ));
+                };
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64.trim())
+                    .map_err(|e| format!("argument `body.{name}`: not valid base64 ({e})"))?;
+                let media = declared
+                    .or_else(|| {
+                        field_schema
+                            .and_then(|s| s.get("contentMediaType"))
+                            .and_then(Value::as_str)
+                    })
+                    .unwrap_or("application/octet-stream");
+                (media.to_string(), bytes, Some(safe_name.clone()))
+            } else if item.is_object() {
+                (
+                    declared.unwrap_or("application/json").to_string(),
+                    item.to_string().into_bytes(),
+                    None,
+                )
+            } else {
+                (
+                    declared.unwrap_or("text/plain; charset=utf-8").to_string(),
+                    encode::scalar_text(item).into_bytes(),
+                    None,
+                )
+            };
+            out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let disposition = match &filename {
+                Some(f) => format!("form-data; name=\"{safe_name}\"; filename=\"{f}\""),
+                None => format!("form-data; name=\"{safe_name}\""),
+            };
+            out.extend_from_slice(
+                format!(
+                    "Content-Disposition: {disposition}\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            out.extend_from_slice(&bytes);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Ok((format!("multipart/form-data; boundary={boundary}"), out))
 }
 
 #[cfg(test)]
@@ -258,21 +355,26 @@ mod tests {
             &TOOL,
             "http://api.test/v1/",
             &args(json!({"id": "a/b", "tags": ["x", "y z"], "trace": "t1", "body": {"n": 1}})),
+            None,
         )
         .unwrap();
-        assert_eq!(p.full_url(), "http://api.test/v1/orders/a%2Fb?tag=x&tag=y%20z");
+        assert_eq!(
+            p.full_url(),
+            "http://api.test/v1/orders/a%2Fb?tag=x&tag=y%20z"
+        );
         assert_eq!(p.headers, [("X-Trace".to_string(), "t1".to_string())]);
         assert_eq!(p.body.unwrap().1, br#"{"n":1}"#);
     }
 
     #[test]
     fn rejects_values_that_would_escape() {
-        let err = build(&TOOL, "http://api.test", &args(json!({"id": ".."}))).unwrap_err();
+        let err = build(&TOOL, "http://api.test", &args(json!({"id": ".."})), None).unwrap_err();
         assert!(err.contains("`id`"), "{err}");
         let err = build(
             &TOOL,
             "http://api.test",
             &args(json!({"id": "1", "trace": "a\r\nX-Admin: 1"})),
+            None,
         )
         .unwrap_err();
         assert!(err.contains("`trace`"), "{err}");

@@ -9,9 +9,19 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
     Text(String),
-    Image { data: String, mime_type: String },
-    Audio { data: String, mime_type: String },
-    Blob { uri: String, data: String, mime_type: String },
+    Image {
+        data: String,
+        mime_type: String,
+    },
+    Audio {
+        data: String,
+        mime_type: String,
+    },
+    Blob {
+        uri: String,
+        data: String,
+        mime_type: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,7 +181,9 @@ fn error_output(received: &Received, kind: &str, limit: usize) -> ToolOutput {
             }
         }
     }
-    if !text.trim().is_empty() && (kind.is_empty() || is_json_type(kind) || kind.starts_with("text/")) {
+    if !text.trim().is_empty()
+        && (kind.is_empty() || is_json_type(kind) || kind.starts_with("text/"))
+    {
         message.push_str("\n\n");
         message.push_str(&cut(text.trim(), limit.min(8_000)));
     }
@@ -224,7 +236,11 @@ mod tests {
 
     #[test]
     fn json_objects_arrays_and_lying_content_types() {
-        let out = map(&received(200, Some("application/json"), b"{\"a\":1}"), "t", 100);
+        let out = map(
+            &received(200, Some("application/json"), b"{\"a\":1}"),
+            "t",
+            100,
+        );
         assert_eq!(out.structured, Some(json!({"a": 1})));
         let out = map(&received(200, Some("application/json"), b"[1,2]"), "t", 100);
         assert_eq!(out.structured, Some(json!({"result": [1, 2]})));
@@ -237,12 +253,18 @@ mod tests {
     #[test]
     fn errors_keep_status_and_problem_details() {
         let out = map(
-            &received(404, Some("application/problem+json"), br#"{"title":"Not found","detail":"no order 7"}"#),
+            &received(
+                404,
+                Some("application/problem+json"),
+                br#"{"title":"Not found","detail":"no order 7"}"#,
+            ),
             "t",
             100,
         );
         assert!(out.is_error);
-        let Part::Text(text) = &out.parts[0] else { panic!() };
+        let Part::Text(text) = &out.parts[0] else {
+            panic!()
+        };
         assert!(text.starts_with("HTTP 404"), "{text}");
         assert!(text.contains("no order 7"), "{text}");
     }
@@ -251,7 +273,9 @@ mod tests {
     fn long_text_is_cut_with_a_note() {
         let body = "x".repeat(50);
         let out = map(&received(200, Some("text/plain"), body.as_bytes()), "t", 10);
-        let Part::Text(text) = &out.parts[0] else { panic!() };
+        let Part::Text(text) = &out.parts[0] else {
+            panic!()
+        };
         assert!(text.contains("showing 10 of 50 characters"));
     }
 }

@@ -1,0 +1,68 @@
+//! The example specs in `specs/`: their IR is a snapshot, and their generated crates are checked
+//! into `generated/`; this test fails when either is stale.
+//!
+//! After an intended change, run `scripts/regenerate-examples` (it sets `MCPGEN_BLESS=1` for this
+//! test and accepts the IR snapshots), and review the diff.
+
+use std::path::{Path, PathBuf};
+
+use mcpgen::emit::RuntimeDependency;
+use mcpgen::plan::PlanOptions;
+
+/// (spec under `specs/`, connector name, directory under `generated/`)
+pub const EXAMPLES: &[(&str, &str)] = &[
+    ("orders-openapi-3.0.yaml", "orders"),
+    ("inventory-openapi-3.1.yaml", "inventory"),
+    ("legacy-billing-swagger-2.0.yaml", "billing"),
+    ("catalog/openapi.json", "catalog"),
+];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn generated_crates_are_up_to_date() {
+    let bless = std::env::var_os("MCPGEN_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (spec, name) in EXAMPLES {
+        let spec_path = root().join("specs").join(spec);
+        let out = root().join("generated").join(name);
+        let options = PlanOptions {
+            name: Some(name.to_string()),
+            ..PlanOptions::default()
+        };
+        let generated = mcpgen::build(&spec_path.to_string_lossy(), &options)
+            .unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let runtime = mcpgen::output::relative_path(&out, &root().join("runtime"));
+        let files = mcpgen::files(&generated, RuntimeDependency::Path(runtime)).unwrap();
+        if bless {
+            mcpgen::output::write(&out, &files).unwrap();
+        }
+        for file in mcpgen::output::drift(&out, &files) {
+            stale.push(format!("generated/{name}/{file}"));
+        }
+        insta::assert_json_snapshot!(format!("ir_{name}"), generated.api);
+    }
+    assert!(
+        stale.is_empty(),
+        "stale generated files (run scripts/regenerate-examples and review the diff):\n  {}",
+        stale.join("\n  ")
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    for (spec, name) in EXAMPLES {
+        let spec_path = root()
+            .join("specs")
+            .join(spec)
+            .to_string_lossy()
+            .into_owned();
+        let render = || {
+            let g = mcpgen::build(&spec_path, &PlanOptions::default()).unwrap();
+            mcpgen::files(&g, RuntimeDependency::Path("../../runtime".into())).unwrap()
+        };
+        assert_eq!(render(), render(), "{name}: two runs differ");
+    }
+}

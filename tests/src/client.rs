@@ -1,0 +1,88 @@
+//! Driving a connector binary with rmcp's client over stdio, in either protocol era.
+
+use std::path::Path;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
+    ProtocolVersion, Tool,
+};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RunningService};
+use rmcp::transport::TokioChildProcess;
+use rmcp::{RoleClient, ServiceError};
+
+/// Which protocol era the client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// `initialize` handshake, 2025-11-25.
+    Legacy,
+    /// Stateless 2026-07-28 with `server/discover`.
+    Modern,
+}
+
+pub struct Client {
+    pub service: RunningService<RoleClient, ClientConfig>,
+}
+
+impl Client {
+    /// Spawns `binary` with `env` (and nothing inherited but PATH) and connects in `era`.
+    pub async fn start(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
+        let mut command = tokio::process::Command::new(binary);
+        command.env_clear();
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let (transport, _stderr) = TokioChildProcess::builder(command)
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("spawn connector");
+        let config = ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("mcpgen-e2e", "0.1.0"),
+        )
+        .with_protocol_version(ProtocolVersion::V_2025_11_25);
+        let lifecycle = match era {
+            Era::Legacy => ClientLifecycleMode::Initialize,
+            Era::Modern => ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        };
+        let service = config
+            .serve_with_lifecycle(transport, lifecycle)
+            .await
+            .expect("MCP session starts");
+        Client { service }
+    }
+
+    pub async fn tools(&self) -> Vec<Tool> {
+        self.service.list_all_tools().await.expect("tools/list")
+    }
+
+    pub async fn call(
+        &self,
+        name: &str,
+        args: serde_json::Value,
+    ) -> Result<CallToolResult, ServiceError> {
+        let serde_json::Value::Object(args) = args else {
+            panic!("arguments must be an object")
+        };
+        self.service
+            .call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(args))
+            .await
+    }
+
+    pub async fn close(self) {
+        let _ = self.service.cancel().await;
+    }
+}
+
+/// The text of a result's first content block.
+pub fn text(result: &CallToolResult) -> String {
+    result
+        .content
+        .iter()
+        .find_map(|c| c.as_text().map(|t| t.text.clone()))
+        .unwrap_or_default()
+}
