@@ -90,8 +90,11 @@ fn format_rust(what: &str, doc: &str, tokens: TokenStream) -> Result<String> {
     })?;
     let mut text = String::new();
     for line in doc.lines() {
-        text.push_str("//! ");
-        text.push_str(line);
+        text.push_str("//!");
+        if !line.is_empty() {
+            text.push(' ');
+            text.push_str(line);
+        }
         text.push('\n');
     }
     text.push('\n');
@@ -102,6 +105,8 @@ fn format_rust(what: &str, doc: &str, tokens: TokenStream) -> Result<String> {
 fn main_rs(plan: &Plan, options: &EmitOptions) -> Result<String> {
     let tokens = quote! {
         mod hooks;
+        // The table is prettyplease's layout; rustfmt would only churn it.
+        #[rustfmt::skip]
         mod tools;
 
         fn main() -> std::process::ExitCode {
@@ -324,7 +329,10 @@ fn tools_rs(plan: &Plan, options: &EmitOptions) -> Result<String> {
             AuthPlan::OAuth2ClientCredentials { token_url } => {
                 quote!(Auth::OAuth2ClientCredentials { token_url: #token_url })
             }
-            AuthPlan::AccessToken => quote!(Auth::AccessToken),
+            AuthPlan::AccessToken { refresh_url } => {
+                let refresh_url = opt_str(refresh_url);
+                quote!(Auth::AccessToken { refresh_url: #refresh_url })
+            }
             AuthPlan::Unsupported { reason } => quote!(Auth::Unsupported { reason: #reason }),
         };
         let env = s.env.iter().map(|e| {

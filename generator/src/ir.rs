@@ -211,7 +211,8 @@ pub enum SchemeKind {
         location: Location,
     },
     Http {
-        /// Lowercased: `basic`, `bearer`, or anything else sent as a raw `Authorization` value.
+        /// As written: `basic` and `bearer` (in any case), or anything else sent as a raw
+        /// `Authorization` value with this scheme name.
         scheme: String,
         bearer_format: Option<String>,
     },

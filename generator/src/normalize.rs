@@ -396,9 +396,9 @@ impl Normalizer<'_> {
                 bearer_format: None,
             },
             "http" => SchemeKind::Http {
-                scheme: string(value.get("scheme"))
-                    .ok_or_else(|| loc.invalid("an http scheme needs a `scheme` (basic, bearer…)"))?
-                    .to_ascii_lowercase(),
+                scheme: string(value.get("scheme")).ok_or_else(|| {
+                    loc.invalid("an http scheme needs a `scheme` (basic, bearer…)")
+                })?,
                 bearer_format: string(value.get("bearerFormat")),
             },
             "oauth2" => SchemeKind::OAuth2 {

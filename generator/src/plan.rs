@@ -76,8 +76,11 @@ pub enum AuthPlan {
     OAuth2ClientCredentials {
         token_url: String,
     },
-    /// A ready access token from the environment (user flows and OpenID Connect).
-    AccessToken,
+    /// A ready access token from the environment (user flows and OpenID Connect), refreshed
+    /// with a refresh token at `refresh_url` when the spec offers one.
+    AccessToken {
+        refresh_url: Option<String>,
+    },
     Unsupported {
         reason: String,
     },
@@ -288,7 +291,7 @@ fn scheme_plan(scheme: &SecurityScheme, prefix: &str) -> SchemePlan {
         SchemeKind::Http {
             scheme: s,
             bearer_format,
-        } => match s.as_str() {
+        } => match s.to_ascii_lowercase().as_str() {
             "basic" => (
                 AuthPlan::Basic,
                 vec![
@@ -315,13 +318,11 @@ fn scheme_plan(scheme: &SecurityScheme, prefix: &str) -> SchemePlan {
                     true,
                 )],
             ),
-            other => (
-                AuthPlan::Http {
-                    scheme: other.to_string(),
-                },
+            _ => (
+                AuthPlan::Http { scheme: s.clone() },
                 vec![var(
                     "",
-                    format!("credentials for `{key}`, sent as `Authorization: {other} <value>`"),
+                    format!("credentials for `{key}`, sent as `Authorization: {s} <value>`"),
                     true,
                 )],
             ),
@@ -335,36 +336,29 @@ fn scheme_plan(scheme: &SecurityScheme, prefix: &str) -> SchemePlan {
                     AuthPlan::OAuth2ClientCredentials { token_url },
                     vec![
                         var("CLIENT_ID", format!("OAuth2 client id for `{key}`"), false),
-                        var(
-                            "CLIENT_SECRET",
-                            format!("OAuth2 client secret for `{key}`"),
-                            true,
-                        ),
+                        var("CLIENT_SECRET", format!("OAuth2 client secret for `{key}`"), true),
                         var(
                             "TOKEN_URL",
                             format!("overrides the token URL of `{key}` (optional)"),
                             false,
                         ),
+                        var(
+                            "CLIENT_AUTH",
+                            "how the client authenticates to the token endpoint: `basic` (default) or `body` (optional)".into(),
+                            false,
+                        ),
                     ],
                 ),
-                None => (
-                    AuthPlan::AccessToken,
-                    vec![var(
-                        "ACCESS_TOKEN",
-                        format!("OAuth2 access token for `{key}`, obtained beforehand"),
-                        true,
-                    )],
-                ),
+                None => {
+                    // User flows: the token is obtained beforehand; refresh it where the spec says how.
+                    let refresh_url = flows
+                        .iter()
+                        .find_map(|f| f.refresh_url.clone().or_else(|| f.token_url.clone()));
+                    user_token(key, refresh_url, "OAuth2", var)
+                }
             }
         }
-        SchemeKind::OpenIdConnect { .. } => (
-            AuthPlan::AccessToken,
-            vec![var(
-                "ACCESS_TOKEN",
-                format!("OpenID Connect access token for `{key}`, obtained beforehand"),
-                true,
-            )],
-        ),
+        SchemeKind::OpenIdConnect { .. } => user_token(key, None, "OpenID Connect", var),
         SchemeKind::MutualTls => (
             AuthPlan::Unsupported {
                 reason: "mutual TLS is not supported yet; operations that need it will fail".into(),
@@ -379,6 +373,40 @@ fn scheme_plan(scheme: &SecurityScheme, prefix: &str) -> SchemePlan {
         auth,
         env,
     }
+}
+
+/// The variables of a scheme whose access token comes ready from the environment.
+fn user_token(
+    key: &str,
+    refresh_url: Option<String>,
+    what: &str,
+    var: impl Fn(&str, String, bool) -> EnvVar,
+) -> (AuthPlan, Vec<EnvVar>) {
+    let mut env = vec![var(
+        "ACCESS_TOKEN",
+        format!("{what} access token for `{key}`, obtained beforehand"),
+        true,
+    )];
+    if refresh_url.is_some() {
+        env.push(var(
+            "REFRESH_TOKEN",
+            format!(
+                "refresh token for `{key}`: the connector gets new access tokens with it (optional)"
+            ),
+            true,
+        ));
+        env.push(var(
+            "CLIENT_ID",
+            format!("client id used when refreshing `{key}` (optional)"),
+            false,
+        ));
+        env.push(var(
+            "CLIENT_SECRET",
+            format!("client secret used when refreshing `{key}` (optional)"),
+            true,
+        ));
+    }
+    (AuthPlan::AccessToken { refresh_url }, env)
 }
 
 fn description(op: &Operation) -> String {

@@ -294,7 +294,8 @@ fn swagger_2_maps_into_the_same_ir() {
             "LEGACY_KEY",
             "LEGACY_APP_CLIENT_ID",
             "LEGACY_APP_CLIENT_SECRET",
-            "LEGACY_APP_TOKEN_URL"
+            "LEGACY_APP_TOKEN_URL",
+            "LEGACY_APP_CLIENT_AUTH"
         ]
     );
 }

@@ -51,13 +51,7 @@ pub fn select(
                     credential: credential.clone(),
                     scopes: requirement.scopes,
                 }),
-                None => missing.extend(
-                    scheme
-                        .env
-                        .iter()
-                        .filter(|e| !e.name.ends_with("_TOKEN_URL"))
-                        .map(|e| e.name.to_string()),
-                ),
+                None => missing.extend(required_variables(scheme)),
             }
         }
         if missing.is_empty() {
@@ -72,10 +66,23 @@ pub fn select(
     ))
 }
 
+/// The variables a scheme cannot work without (the others are optional refinements).
+fn required_variables(scheme: &SecurityScheme) -> Vec<String> {
+    let names = scheme.env.iter().map(|e| e.name.to_string());
+    match scheme.auth {
+        Auth::AccessToken { .. } => names.take(1).collect(),
+        _ => names
+            .filter(|n| !n.ends_with("_TOKEN_URL") && !n.ends_with("_CLIENT_AUTH"))
+            .collect(),
+    }
+}
+
 #[derive(Clone)]
 struct CachedToken {
     token: Secret,
-    expires: Instant,
+    expires: Option<Instant>,
+    /// The newest refresh token (servers may rotate them).
+    refresh: Option<Secret>,
 }
 
 /// OAuth2 access tokens by scheme and scopes, fetched once for all concurrent calls.
@@ -87,6 +94,13 @@ pub struct TokenCache {
 /// Refresh this long before the token says it expires.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
+/// What a token endpoint gave.
+struct Issued {
+    token: Secret,
+    lifetime: Option<Duration>,
+    refresh: Option<Secret>,
+}
+
 impl TokenCache {
     async fn slot(&self, key: &str) -> Arc<Mutex<Option<CachedToken>>> {
         self.slots
@@ -97,7 +111,8 @@ impl TokenCache {
             .clone()
     }
 
-    /// A valid token for `scheme` with `scopes`, fetched when there is none (or `refresh` is set).
+    /// A valid token for the selected scheme, fetched when there is none (or `refresh` is set:
+    /// the API answered 401 with the current one).
     pub async fn token(
         &self,
         http: &reqwest::Client,
@@ -106,97 +121,183 @@ impl TokenCache {
         selected: &Selected,
         refresh: bool,
     ) -> Result<Secret, String> {
-        let Credential::ClientCredentials {
-            client_id,
-            client_secret,
-            token_url,
-        } = &selected.credential
-        else {
-            return Err("not an OAuth2 client".into());
-        };
         let key = format!("{}|{}", selected.scheme.key, selected.scopes.join(" "));
         let slot = self.slot(&key).await;
         // Holding the slot's lock while fetching makes concurrent callers wait for one fetch.
         let mut cached = slot.lock().await;
         if !refresh
             && let Some(t) = cached.as_ref()
-            && t.expires > Instant::now()
+            && t.expires.is_none_or(|e| e > Instant::now())
         {
             return Ok(t.token.clone());
         }
-        let url = match token_url {
-            Some(url) => url.clone(),
-            None => {
-                let Auth::OAuth2ClientCredentials { token_url } = selected.scheme.auth else {
-                    return Err("not an OAuth2 client-credentials scheme".into());
+        let scheme = selected.scheme.key;
+        let issued = match &selected.credential {
+            Credential::ClientCredentials {
+                client_id,
+                client_secret,
+                token_url,
+                auth_in_body,
+            } => {
+                let url = match token_url {
+                    Some(url) => url.clone(),
+                    None => {
+                        let Auth::OAuth2ClientCredentials { token_url } = selected.scheme.auth
+                        else {
+                            return Err("not an OAuth2 client-credentials scheme".into());
+                        };
+                        resolve_token_url(token_url, connector, config)?
+                    }
                 };
-                resolve_token_url(token_url, connector, config)?
+                let mut form = vec![("grant_type", "client_credentials".to_string())];
+                if !selected.scopes.is_empty() {
+                    form.push(("scope", selected.scopes.join(" ")));
+                }
+                let client = ClientAuth {
+                    id: Some(client_id),
+                    secret: Some(client_secret),
+                    in_body: *auth_in_body,
+                };
+                request_token(http, &url, scheme, form, client).await?
             }
+            Credential::UserToken {
+                access_token,
+                refresh_token,
+                client_id,
+                client_secret,
+            } => {
+                if !refresh
+                    && cached.is_none()
+                    && let Some(token) = access_token
+                {
+                    *cached = Some(CachedToken {
+                        token: token.clone(),
+                        expires: None,
+                        refresh: refresh_token.clone(),
+                    });
+                    return Ok(token.clone());
+                }
+                let refresh_with = cached
+                    .as_ref()
+                    .and_then(|c| c.refresh.clone())
+                    .or_else(|| refresh_token.clone());
+                let refresh_url = match selected.scheme.auth {
+                    Auth::AccessToken { refresh_url } => refresh_url,
+                    _ => None,
+                };
+                let (Some(refresh_with), Some(url)) = (refresh_with, refresh_url) else {
+                    // Nothing to refresh with: keep the token the user gave.
+                    return access_token.clone().ok_or_else(|| {
+                        format!("`{scheme}` has a refresh token but the API description names no URL to use it at")
+                    });
+                };
+                let url = resolve_token_url(url, connector, config)?;
+                let form = vec![
+                    ("grant_type", "refresh_token".to_string()),
+                    ("refresh_token", refresh_with.expose().to_string()),
+                ];
+                let client = ClientAuth {
+                    id: client_id.as_ref(),
+                    secret: client_secret.as_ref(),
+                    in_body: client_secret.is_none(),
+                };
+                let mut issued = request_token(http, &url, scheme, form, client).await?;
+                issued.refresh = issued.refresh.or(Some(refresh_with));
+                issued
+            }
+            _ => return Err(format!("`{scheme}` does not use OAuth2 tokens")),
         };
-        let mut form = vec![("grant_type", "client_credentials".to_string())];
-        if !selected.scopes.is_empty() {
-            form.push(("scope", selected.scopes.join(" ")));
-        }
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
-            .finish();
-        let response = http
-            .post(&url)
-            .basic_auth(client_id, Some(client_secret.expose()))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "token endpoint {url} for `{}` did not answer: {}",
-                    selected.scheme.key,
-                    crate::response::describe_transport_error(&e)
-                )
-            })?;
-        let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        if !status.is_success() {
-            let error = json.get("error").and_then(|v| v.as_str()).unwrap_or("");
-            let description = json
-                .get("error_description")
-                .and_then(|v| v.as_str())
-                .unwrap_or("");
-            return Err(format!(
-                "token endpoint {url} for `{}` refused: HTTP {status}{}{}",
-                selected.scheme.key,
-                if error.is_empty() {
-                    String::new()
-                } else {
-                    format!(", error `{error}`")
-                },
-                if description.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {description}")
-                },
-            ));
-        }
-        let Some(token) = json.get("access_token").and_then(|v| v.as_str()) else {
-            return Err(format!(
-                "token endpoint {url} for `{}` answered without an access_token",
-                selected.scheme.key
-            ));
-        };
-        let lifetime = json
-            .get("expires_in")
-            .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))
-            .map(Duration::from_secs_f64)
-            .unwrap_or(Duration::from_secs(3600));
-        let token = Secret::new(token);
+        let expires = issued
+            .lifetime
+            .map(|l| Instant::now() + l.saturating_sub(EXPIRY_MARGIN.min(l / 2)));
         *cached = Some(CachedToken {
-            token: token.clone(),
-            expires: Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN.min(lifetime / 2)),
+            token: issued.token.clone(),
+            expires,
+            refresh: issued.refresh,
         });
-        Ok(token)
+        Ok(issued.token)
     }
+}
+
+/// How the client authenticates to a token endpoint.
+struct ClientAuth<'a> {
+    id: Option<&'a String>,
+    secret: Option<&'a Secret>,
+    in_body: bool,
+}
+
+/// One token request (RFC 6749 §4.4 or §6); errors carry the status and OAuth error, never a secret.
+async fn request_token(
+    http: &reqwest::Client,
+    url: &str,
+    scheme: &str,
+    mut form: Vec<(&'static str, String)>,
+    client: ClientAuth<'_>,
+) -> Result<Issued, String> {
+    let mut request = http
+        .post(url)
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded");
+    match (client.id, client.secret, client.in_body) {
+        (Some(id), Some(secret), false) => {
+            request = request.basic_auth(id, Some(secret.expose()));
+        }
+        (Some(id), secret, _) => {
+            form.push(("client_id", id.clone()));
+            if let Some(secret) = secret {
+                form.push(("client_secret", secret.expose().to_string()));
+            }
+        }
+        _ => {}
+    }
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    let response = request.body(body).send().await.map_err(|e| {
+        format!(
+            "token endpoint {url} for `{scheme}` did not answer: {}",
+            crate::response::describe_transport_error(&e)
+        )
+    })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if !status.is_success() {
+        let field = |k: &str| {
+            json.get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let (error, description) = (field("error"), field("error_description"));
+        let mut message = format!("token endpoint {url} for `{scheme}` refused: HTTP {status}");
+        if !error.is_empty() {
+            message.push_str(&format!(", error `{error}`"));
+        }
+        if !description.is_empty() {
+            message.push_str(&format!(": {description}"));
+        }
+        return Err(message);
+    }
+    let Some(token) = json.get("access_token").and_then(|v| v.as_str()) else {
+        return Err(format!(
+            "token endpoint {url} for `{scheme}` answered without an access_token"
+        ));
+    };
+    let lifetime = json
+        .get("expires_in")
+        .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .or(Some(Duration::from_secs(3600)));
+    Ok(Issued {
+        token: Secret::new(token),
+        lifetime,
+        refresh: json
+            .get("refresh_token")
+            .and_then(|v| v.as_str())
+            .map(Secret::new),
+    })
 }
 
 /// A relative `tokenUrl` is relative to the API's base URL.
@@ -238,15 +339,19 @@ pub async fn apply(
                 let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
                 prepared.set_header("authorization", &format!("Basic {encoded}"));
             }
-            (Auth::Bearer | Auth::AccessToken, Credential::Token(token)) => {
+            (Auth::Bearer, Credential::Token(token)) => {
                 prepared.set_header("authorization", &format!("Bearer {}", token.expose()));
             }
             (Auth::Http { scheme }, Credential::Token(value)) => {
                 prepared.set_header("authorization", &format!("{scheme} {}", value.expose()));
             }
-            (Auth::OAuth2ClientCredentials { .. }, Credential::ClientCredentials { .. }) => {
+            (
+                Auth::OAuth2ClientCredentials { .. } | Auth::AccessToken { .. },
+                Credential::ClientCredentials { .. } | Credential::UserToken { .. },
+            ) => {
                 let token = tokens.token(http, connector, config, s, refresh).await?;
                 prepared.set_header("authorization", &format!("Bearer {}", token.expose()));
+                prepared.secrets.push(token.expose().to_string());
             }
             _ => {}
         }
@@ -263,12 +368,25 @@ fn secret_values(credential: &Credential) -> Vec<String> {
         Credential::ClientCredentials { client_secret, .. } => {
             vec![client_secret.expose().to_string()]
         }
+        Credential::UserToken {
+            access_token,
+            refresh_token,
+            client_secret,
+            ..
+        } => [access_token, refresh_token, client_secret]
+            .into_iter()
+            .flatten()
+            .map(|s| s.expose().to_string())
+            .collect(),
     }
 }
 
 /// Whether any chosen scheme fetches tokens (a 401 then earns one re-fetch).
 pub fn uses_oauth(selected: &[Selected]) -> bool {
-    selected
-        .iter()
-        .any(|s| matches!(s.credential, Credential::ClientCredentials { .. }))
+    selected.iter().any(|s| {
+        matches!(
+            s.credential,
+            Credential::ClientCredentials { .. } | Credential::UserToken { .. }
+        )
+    })
 }

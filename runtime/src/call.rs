@@ -104,6 +104,7 @@ impl Engine {
         &self,
         index: usize,
         args: Map<String, Value>,
+        forwarded: &[(String, String)],
         cancel: CancellationToken,
     ) -> ToolOutput {
         let tool = &self.connector.tools[index];
@@ -115,7 +116,7 @@ impl Engine {
             unreachable!()
         };
         let output = tokio::select! {
-            output = self.execute(tool, &args) => output,
+            output = self.execute(tool, &args, forwarded) => output,
             () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
         };
         match self.hooks.after_response {
@@ -124,7 +125,12 @@ impl Engine {
         }
     }
 
-    async fn execute(&self, tool: &'static Tool, args: &Map<String, Value>) -> ToolOutput {
+    async fn execute(
+        &self,
+        tool: &'static Tool,
+        args: &Map<String, Value>,
+        forwarded: &[(String, String)],
+    ) -> ToolOutput {
         let selected = match auth::select(self.connector, tool, &self.config) {
             Ok(s) => s,
             Err(message) => return ToolOutput::error(message),
@@ -162,6 +168,11 @@ impl Engine {
             {
                 return ToolOutput::error(scrub(&message, &prepared.secrets));
             }
+            // Per-caller headers win over the connector's own credentials for this call.
+            for (name, value) in forwarded {
+                prepared.set_header(name, value);
+                prepared.secrets.push(value.clone());
+            }
             if let Some(hook) = self.hooks.before_request {
                 hook(tool, &mut prepared);
             }
@@ -178,15 +189,18 @@ impl Engine {
             let response = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    let what = response::describe_transport_error(&e);
-                    let timeout = if e.is_timeout() {
-                        format!(" after {} s", self.config.timeout.as_secs_f64())
+                    let what = if e.is_timeout() {
+                        format!(
+                            "timed out after {} s (raise {} if the API is this slow)",
+                            self.config.timeout.as_secs_f64(),
+                            crate::config::timeout_var(self.connector)
+                        )
                     } else {
-                        String::new()
+                        response::describe_transport_error(&e)
                     };
                     return ToolOutput::error(scrub(
                         &format!(
-                            "`{}`: {} {} {what}{timeout}",
+                            "`{}`: {} {} {what}",
                             tool.name, prepared.method, prepared.url
                         ),
                         &prepared.secrets,

@@ -12,7 +12,15 @@ use crate::table::Connector;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Mode {
     Stdio,
-    ListTools { json: bool },
+    Http {
+        addr: String,
+        tls_cert: Option<String>,
+        tls_key: Option<String>,
+        allowed_hosts: Vec<String>,
+    },
+    ListTools {
+        json: bool,
+    },
 }
 
 /// Every environment variable the connector reads, with what it is for.
@@ -41,6 +49,10 @@ pub fn environment(c: &Connector) -> Vec<(String, String)> {
             ),
         ),
         (
+            crate::config::forward_headers_var(c),
+            "with --http: inbound headers forwarded to the API for that call, `In` or `In:Out`, comma-separated (e.g. a caller's own key)".into(),
+        ),
+        (
             format!("{}_LOG", c.env_prefix),
             "log filter for stderr, e.g. `info` or `debug` (default `warn`)".into(),
         ),
@@ -65,7 +77,7 @@ fn command(c: &'static Connector) -> Command {
         env_help.push_str(&format!("  {name:<width$}  {what}\n"));
     }
     Command::new(c.name)
-        .version(c.generator_version)
+        .version(format!("{} (mcpgen {})", c.version, c.generator_version))
         .about(format!(
             "MCP connector for {} (API {}): {} tools. Without options it speaks MCP over stdio.",
             c.title,
@@ -74,9 +86,39 @@ fn command(c: &'static Connector) -> Command {
         ))
         .after_help(env_help)
         .arg(
+            Arg::new("http")
+                .long("http")
+                .value_name("ADDR")
+                .help("Serve MCP Streamable HTTP at /mcp on ADDR (HOST:PORT, or a port on 127.0.0.1) instead of stdio"),
+        )
+        .arg(
+            Arg::new("tls-cert")
+                .long("tls-cert")
+                .value_name("PEM")
+                .requires("http")
+                .requires("tls-key")
+                .help("With --http: serve HTTPS with this certificate chain"),
+        )
+        .arg(
+            Arg::new("tls-key")
+                .long("tls-key")
+                .value_name("PEM")
+                .requires("tls-cert")
+                .help("With --http: the certificate's private key"),
+        )
+        .arg(
+            Arg::new("allow-host")
+                .long("allow-host")
+                .value_name("HOST")
+                .action(ArgAction::Append)
+                .requires("http")
+                .help("With --http: also accept this name in Host and Origin (default: loopback names only)"),
+        )
+        .arg(
             Arg::new("list-tools")
                 .long("list-tools")
                 .action(ArgAction::SetTrue)
+                .conflicts_with("http")
                 .help("Print the tools (name and one line) and exit"),
         )
         .arg(
@@ -94,6 +136,17 @@ pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> M
     if matches.get_flag("list-tools") {
         return Mode::ListTools {
             json: matches.get_flag("json"),
+        };
+    }
+    if let Some(addr) = matches.get_one::<String>("http") {
+        return Mode::Http {
+            addr: addr.clone(),
+            tls_cert: matches.get_one::<String>("tls-cert").cloned(),
+            tls_key: matches.get_one::<String>("tls-key").cloned(),
+            allowed_hosts: matches
+                .get_many::<String>("allow-host")
+                .map(|v| v.cloned().collect())
+                .unwrap_or_default(),
         };
     }
     Mode::Stdio

@@ -38,6 +38,15 @@ pub enum Credential {
         client_id: String,
         client_secret: Secret,
         token_url: Option<String>,
+        /// RFC 6749 §2.3.1: credentials in the form body instead of HTTP Basic.
+        auth_in_body: bool,
+    },
+    /// A user's access token, and what is needed to refresh it.
+    UserToken {
+        access_token: Option<Secret>,
+        refresh_token: Option<Secret>,
+        client_id: Option<String>,
+        client_secret: Option<Secret>,
     },
 }
 
@@ -53,6 +62,36 @@ pub struct Config {
     pub response_limit: usize,
     /// By security scheme key; only the configured ones.
     pub credentials: HashMap<&'static str, Credential>,
+    /// Inbound HTTP headers passed on to the API, as (inbound, outbound) names.
+    pub forward_headers: Vec<(String, String)>,
+}
+
+/// Parses `In` / `In:Out` entries. The MCP client's own `Authorization` is its token for this
+/// connector, and passing it on is token passthrough: only an explicit `Authorization:Out` does.
+fn parse_forward_headers(var: &str, text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (inbound, outbound) = match entry.split_once(':') {
+            Some((i, o)) => (i.trim(), o.trim()),
+            None => {
+                if entry.eq_ignore_ascii_case("authorization") {
+                    return Err(format!(
+                        "{var}: forwarding the MCP client's own Authorization header would be token passthrough (its token for this connector sent to the API); \
+                         if that is really wanted, map it explicitly (`Authorization:Authorization`)"
+                    ));
+                }
+                (entry, entry)
+            }
+        };
+        let valid = |n: &str| reqwest::header::HeaderName::from_bytes(n.as_bytes()).is_ok();
+        if !valid(inbound) || !valid(outbound) {
+            return Err(format!(
+                "{var}: `{entry}` is not a header name or `In:Out` pair"
+            ));
+        }
+        out.push((inbound.to_ascii_lowercase(), outbound.to_string()));
+    }
+    Ok(out)
 }
 
 /// Names of the connector-wide variables, for `--help` and lookups.
@@ -61,6 +100,9 @@ pub fn base_url_var(c: &Connector) -> String {
 }
 pub fn timeout_var(c: &Connector) -> String {
     format!("{}_TIMEOUT_SECS", c.env_prefix)
+}
+pub fn forward_headers_var(c: &Connector) -> String {
+    format!("{}_FORWARD_HEADERS", c.env_prefix)
 }
 pub fn response_limit_var(c: &Connector) -> String {
     format!("{}_RESPONSE_LIMIT", c.env_prefix)
@@ -114,34 +156,71 @@ impl Config {
         };
         let mut credentials = HashMap::new();
         for scheme in connector.security_schemes {
-            let var = |i: usize| scheme.env.get(i).map(|e| e.name);
-            let value = |i: usize| var(i).and_then(&get);
+            // Each variable by its suffix; the first one carries a single-value credential.
+            let value = |suffix: &str| {
+                scheme
+                    .env
+                    .iter()
+                    .find(|e| e.name.ends_with(suffix))
+                    .and_then(|e| get(e.name))
+            };
+            let first = || scheme.env.first().and_then(|e| get(e.name));
             let credential = match scheme.auth {
-                Auth::ApiKey { .. } | Auth::Bearer | Auth::Http { .. } | Auth::AccessToken => {
-                    value(0).map(|v| Credential::Token(Secret::new(v)))
+                Auth::ApiKey { .. } | Auth::Bearer | Auth::Http { .. } => {
+                    first().map(|v| Credential::Token(Secret::new(v)))
                 }
-                Auth::Basic => match (value(0), value(1)) {
+                Auth::AccessToken { .. } => {
+                    let access_token = value("_ACCESS_TOKEN").map(Secret::new);
+                    let refresh_token = value("_REFRESH_TOKEN").map(Secret::new);
+                    (access_token.is_some() || refresh_token.is_some()).then(|| {
+                        Credential::UserToken {
+                            access_token,
+                            refresh_token,
+                            client_id: value("_CLIENT_ID"),
+                            client_secret: value("_CLIENT_SECRET").map(Secret::new),
+                        }
+                    })
+                }
+                Auth::Basic => match (value("_USERNAME"), value("_PASSWORD")) {
                     (Some(username), Some(password)) => Some(Credential::Basic {
                         username,
                         password: Secret::new(password),
                     }),
                     _ => None,
                 },
-                Auth::OAuth2ClientCredentials { .. } => match (value(0), value(1)) {
-                    (Some(client_id), Some(secret)) => Some(Credential::ClientCredentials {
-                        client_id,
-                        client_secret: Secret::new(secret),
-                        token_url: value(2),
-                    }),
-                    _ => None,
-                },
+                Auth::OAuth2ClientCredentials { .. } => {
+                    let auth_in_body = match value("_CLIENT_AUTH").as_deref().map(str::trim) {
+                        None | Some("basic") => false,
+                        Some("body") => true,
+                        Some(other) => {
+                            return Err(format!(
+                                "{}_CLIENT_AUTH: `{other}` is neither `basic` nor `body`",
+                                scheme.env[0].name.trim_end_matches("_CLIENT_ID")
+                            ));
+                        }
+                    };
+                    match (value("_CLIENT_ID"), value("_CLIENT_SECRET")) {
+                        (Some(client_id), Some(secret)) => Some(Credential::ClientCredentials {
+                            client_id,
+                            client_secret: Secret::new(secret),
+                            token_url: value("_TOKEN_URL"),
+                            auth_in_body,
+                        }),
+                        _ => None,
+                    }
+                }
                 Auth::Unsupported { .. } => None,
             };
             if let Some(credential) = credential {
                 credentials.insert(scheme.key, credential);
             }
         }
+        let forward_headers = match get(&forward_headers_var(connector)) {
+            Some(text) => parse_forward_headers(&forward_headers_var(connector), &text)?,
+            None => Vec::new(),
+        };
         Ok(Config {
+            forward_headers,
             base_url,
             timeout,
             response_limit,
@@ -182,6 +261,24 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_headers_refuse_implicit_token_passthrough() {
+        assert_eq!(
+            parse_forward_headers("V", "X-User-Key, X-Tenant:X-Org").unwrap(),
+            [
+                ("x-user-key".to_string(), "X-User-Key".to_string()),
+                ("x-tenant".to_string(), "X-Org".to_string())
+            ]
+        );
+        assert!(
+            parse_forward_headers("V", "Authorization")
+                .unwrap_err()
+                .contains("passthrough")
+        );
+        assert!(parse_forward_headers("V", "authorization:Authorization").is_ok());
+        assert!(parse_forward_headers("V", "bad header").is_err());
+    }
 
     #[test]
     fn secrets_never_show_in_debug_output() {

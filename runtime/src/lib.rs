@@ -10,6 +10,7 @@ pub mod call;
 pub mod cli;
 pub mod config;
 pub mod encode;
+pub mod http;
 pub mod logging;
 pub mod mcp;
 pub mod request;
@@ -59,7 +60,23 @@ pub fn run(connector: &'static table::Connector, hooks: Hooks) -> ExitCode {
     };
     let engine = Arc::new(call::Engine::new(connector, config, hooks));
     let server = mcp::Server::new(engine, log_handle);
-    match runtime.block_on(server.serve_stdio()) {
+    let served = match mode {
+        cli::Mode::Http {
+            addr,
+            tls_cert,
+            tls_key,
+            allowed_hosts,
+        } => runtime.block_on(http::serve(
+            server,
+            http::HttpOptions {
+                addr,
+                tls: tls_cert.zip(tls_key),
+                allowed_hosts,
+            },
+        )),
+        _ => runtime.block_on(server.serve_stdio()),
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{}: {message}", connector.name);

@@ -70,6 +70,21 @@ impl Server {
         })
     }
 
+    /// The configured inbound headers of this call's HTTP request (none on stdio), as outbound pairs.
+    fn forwarded_headers(&self, context: &RequestContext<RoleServer>) -> Vec<(String, String)> {
+        let wanted = &self.engine.config.forward_headers;
+        let Some(parts) = context.extensions.get::<http::request::Parts>() else {
+            return Vec::new();
+        };
+        wanted
+            .iter()
+            .filter_map(|(inbound, outbound)| {
+                let value = parts.headers.get(inbound.as_str())?.to_str().ok()?;
+                Some((outbound.clone(), value.to_string()))
+            })
+            .collect()
+    }
+
     /// Serves MCP over stdin/stdout until the client closes the connection.
     pub async fn serve_stdio(self) -> Result<(), String> {
         let running = self
@@ -169,7 +184,11 @@ impl ServerHandler for Server {
         };
         info!(tool = %request.name, "tools/call");
         let args = request.arguments.unwrap_or_default();
-        let output = self.engine.call(index, args, context.ct.clone()).await;
+        let forwarded = self.forwarded_headers(&context);
+        let output = self
+            .engine
+            .call(index, args, &forwarded, context.ct.clone())
+            .await;
         Ok(to_result(output).into())
     }
 

@@ -167,8 +167,10 @@ pub enum Auth {
     OAuth2ClientCredentials {
         token_url: &'static str,
     },
-    /// A ready access token.
-    AccessToken,
+    /// A ready access token, refreshed with a refresh token at `refresh_url` when configured.
+    AccessToken {
+        refresh_url: Option<&'static str>,
+    },
     Unsupported {
         reason: &'static str,
     },

@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -47,6 +48,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering.
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -55,6 +58,7 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::to_vec(&value).unwrap(),
+            delay: None,
         }
     }
     pub fn bytes(status: u16, content_type: &str, body: &[u8]) -> Reply {
@@ -62,11 +66,34 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.to_vec(),
+            delay: None,
         }
+    }
+    pub fn after(mut self, delay: std::time::Duration) -> Reply {
+        self.delay = Some(delay);
+        self
     }
     pub fn with_header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.into(), value.into()));
         self
+    }
+}
+
+/// Counts a request as aborted when its response future is dropped before it finished.
+struct AbortGuard(Option<Arc<AtomicUsize>>);
+
+impl AbortGuard {
+    /// The answer went out: not an abort.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        if let Some(counter) = &self.0 {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -76,6 +103,8 @@ type Handler = Arc<dyn Fn(&Received) -> Reply + Send + Sync>;
 pub struct Api {
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<Received>>>,
+    /// Requests whose client went away before the answer was sent.
+    aborted: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -95,16 +124,20 @@ impl Api {
         let log: Arc<Mutex<Vec<Received>>> = Arc::default();
         let handler: Handler = Arc::new(handler);
         let task_log = log.clone();
+        let aborted: Arc<AtomicUsize> = Arc::default();
+        let task_aborted = aborted.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let (log, handler) = (task_log.clone(), handler.clone());
+                let (log, handler, aborted) =
+                    (task_log.clone(), handler.clone(), task_aborted.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<Incoming>| {
                         let (log, handler) = (log.clone(), handler.clone());
+                        let guard = AbortGuard(Some(aborted.clone()));
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body
@@ -133,6 +166,10 @@ impl Api {
                             };
                             let reply = handler(&received);
                             log.lock().unwrap().push(received);
+                            if let Some(delay) = reply.delay {
+                                tokio::time::sleep(delay).await;
+                            }
+                            guard.disarm();
                             let mut response = hyper::Response::builder().status(reply.status);
                             for (n, v) in &reply.headers {
                                 response = response.header(n, v);
@@ -148,7 +185,17 @@ impl Api {
                 });
             }
         });
-        Api { addr, log, task }
+        Api {
+            addr,
+            log,
+            aborted,
+            task,
+        }
+    }
+
+    /// How many requests were abandoned by the client before their answer.
+    pub fn aborted(&self) -> usize {
+        self.aborted.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {

@@ -21,11 +21,22 @@ pub enum Era {
 
 pub struct Client {
     pub service: RunningService<RoleClient, ClientConfig>,
+    /// The connector's stderr, when captured.
+    stderr: Option<tokio::process::ChildStderr>,
 }
 
 impl Client {
     /// Spawns `binary` with `env` (and nothing inherited but PATH) and connects in `era`.
     pub async fn start(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
+        Client::spawn(binary, env, era, false).await
+    }
+
+    /// Like [`Client::start`], keeping the connector's stderr for [`Client::close_reading_stderr`].
+    pub async fn start_capturing(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
+        Client::spawn(binary, env, era, true).await
+    }
+
+    async fn spawn(binary: &Path, env: &[(&str, String)], era: Era, capture: bool) -> Client {
         let mut command = tokio::process::Command::new(binary);
         command.env_clear();
         if let Ok(path) = std::env::var("PATH") {
@@ -34,8 +45,13 @@ impl Client {
         for (k, v) in env {
             command.env(k, v);
         }
-        let (transport, _stderr) = TokioChildProcess::builder(command)
-            .stderr(std::process::Stdio::inherit())
+        let stderr_mode = if capture {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::inherit()
+        };
+        let (transport, stderr) = TokioChildProcess::builder(command)
+            .stderr(stderr_mode)
             .spawn()
             .expect("spawn connector");
         let config = ClientConfig::new(
@@ -53,7 +69,7 @@ impl Client {
             .serve_with_lifecycle(transport, lifecycle)
             .await
             .expect("MCP session starts");
-        Client { service }
+        Client { service, stderr }
     }
 
     pub async fn tools(&self) -> Vec<Tool> {
@@ -75,6 +91,22 @@ impl Client {
 
     pub async fn close(self) {
         let _ = self.service.cancel().await;
+    }
+
+    /// Ends the session and returns everything the connector wrote to stderr.
+    pub async fn close_reading_stderr(mut self) -> String {
+        use tokio::io::AsyncReadExt;
+        let stderr = self.stderr.take();
+        let _ = self.service.cancel().await;
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                stderr.read_to_string(&mut text),
+            )
+            .await;
+        }
+        text
     }
 }
 

@@ -33,3 +33,40 @@ pub fn connector_binary(name: &str) -> PathBuf {
     }
     binary
 }
+
+/// Generates a connector for `spec` into `target/e2e/<name>` (outside the workspace), builds it
+/// with the workspace's lock file and target directory, and returns its binary.
+pub fn generated_connector(spec: &Path, name: &str) -> PathBuf {
+    // Tests run in parallel threads: generate and build each connector once.
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let root = workspace();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    if built.iter().any(|b| b == name) {
+        return target.join("debug").join(name);
+    }
+    let out = root.join("target/e2e").join(name);
+    let options = mcpgen::plan::PlanOptions {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    let generated =
+        mcpgen::build(&spec.to_string_lossy(), &options).unwrap_or_else(|e| panic!("{e}"));
+    let runtime = mcpgen::output::relative_path(&out, &root.join("runtime"));
+    let files = mcpgen::files(&generated, mcpgen::emit::RuntimeDependency::Path(runtime)).unwrap();
+    mcpgen::output::write(&out, &files).unwrap();
+    // The workspace's lock file: the same dependency versions, so nothing new is compiled.
+    std::fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(out.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the {name} connector does not build");
+    built.push(name.to_string());
+    target.join("debug").join(name)
+}

@@ -140,7 +140,14 @@ fn sample(schema: &Value) -> Value {
 fn credentials(binary: &std::path::Path, prefix: &str, api: &str) -> Vec<(String, String)> {
     let help = Command::new(binary).arg("--help").output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
-    let skip = ["_BASE_URL", "_TIMEOUT_SECS", "_RESPONSE_LIMIT", "_LOG"];
+    let skip = [
+        "_BASE_URL",
+        "_TIMEOUT_SECS",
+        "_RESPONSE_LIMIT",
+        "_LOG",
+        "_CLIENT_AUTH",
+        "_FORWARD_HEADERS",
+    ];
     help.lines()
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| {

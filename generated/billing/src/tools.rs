@@ -43,11 +43,13 @@ pub static CONNECTOR: Connector = Connector {
                 name: "api_key",
                 location: Location::Query,
             },
-            env: &[EnvVar {
-                name: "BILLING_API_KEY_QUERY",
-                description: "API key for `apiKeyQuery` (sent in query `api_key`)",
-                secret: true,
-            }],
+            env: &[
+                EnvVar {
+                    name: "BILLING_API_KEY_QUERY",
+                    description: "API key for `apiKeyQuery` (sent in query `api_key`)",
+                    secret: true,
+                },
+            ],
         },
         SecurityScheme {
             key: "oauthApp",
@@ -70,16 +72,40 @@ pub static CONNECTOR: Connector = Connector {
                     description: "overrides the token URL of `oauthApp` (optional)",
                     secret: false,
                 },
+                EnvVar {
+                    name: "BILLING_OAUTH_APP_CLIENT_AUTH",
+                    description: "how the client authenticates to the token endpoint: `basic` (default) or `body` (optional)",
+                    secret: false,
+                },
             ],
         },
         SecurityScheme {
             key: "oauthUser",
-            auth: Auth::AccessToken,
-            env: &[EnvVar {
-                name: "BILLING_OAUTH_USER_ACCESS_TOKEN",
-                description: "OAuth2 access token for `oauthUser`, obtained beforehand",
-                secret: true,
-            }],
+            auth: Auth::AccessToken {
+                refresh_url: Some("https://sso.internal.example/oauth2/token"),
+            },
+            env: &[
+                EnvVar {
+                    name: "BILLING_OAUTH_USER_ACCESS_TOKEN",
+                    description: "OAuth2 access token for `oauthUser`, obtained beforehand",
+                    secret: true,
+                },
+                EnvVar {
+                    name: "BILLING_OAUTH_USER_REFRESH_TOKEN",
+                    description: "refresh token for `oauthUser`: the connector gets new access tokens with it (optional)",
+                    secret: true,
+                },
+                EnvVar {
+                    name: "BILLING_OAUTH_USER_CLIENT_ID",
+                    description: "client id used when refreshing `oauthUser` (optional)",
+                    secret: false,
+                },
+                EnvVar {
+                    name: "BILLING_OAUTH_USER_CLIENT_SECRET",
+                    description: "client secret used when refreshing `oauthUser` (optional)",
+                    secret: true,
+                },
+            ],
         },
     ],
     tools: TOOLS,
@@ -158,14 +184,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "oauthApp",
-                scopes: &["billing:read"],
-            }],
-            &[SecurityUse {
-                scheme: "apiKeyQuery",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "oauthApp",
+                    scopes: &["billing:read"],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyQuery",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -182,25 +212,31 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"X-Tenant-Id":{"type":"string","pattern":"^[A-Z]{2}\\d{2}$","examples":["NL01"],"description":"Legal entity the request is made for (e.g. NL01, DE02)."},"body":{"type":"object","required":["customer","lines"],"properties":{"customer":{"type":"string","description":"Customer number.","examples":["C-100482"]},"due_in_days":{"type":"integer","default":30},"purchase_order":{"type":["string","null"]},"lines":{"type":"array","minItems":1,"items":{"type":"object","required":["description","quantity","unit_price"],"properties":{"description":{"type":"string","examples":["Consulting, April 2024"]},"quantity":{"type":"number","exclusiveMinimum":0,"examples":[10]},"unit_price":{"type":"object","required":["amount","currency"],"properties":{"amount":{"type":"string","description":"Decimal amount with two fractional digits.","pattern":"^-?\\d+\\.\\d{2}$","examples":["1250.00"]},"currency":{"type":"string","examples":["EUR"]}}},"vat_rate":{"type":"number","description":"VAT rate as a fraction, e.g. 0.21.","minimum":0,"maximum":1}}}}},"description":"The invoice to create."}},"required":["X-Tenant-Id","body"],"additionalProperties":false}"#,
         method: Method::Post,
         path: "/invoices",
-        params: &[Param {
-            arg: "X-Tenant-Id",
-            name: "X-Tenant-Id",
-            location: Location::Header,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "X-Tenant-Id",
+                name: "X-Tenant-Id",
+                location: Location::Header,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: Some(Body {
             media_type: "application/json",
             required: true,
             encoding: &[],
         }),
-        security: &[&[SecurityUse {
-            scheme: "oauthApp",
-            scopes: &["billing:write"],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "oauthApp",
+                    scopes: &["billing:write"],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: false,
@@ -240,14 +276,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "basicAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "apiKeyQuery",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "basicAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyQuery",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -298,14 +338,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "basicAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "apiKeyQuery",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "basicAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyQuery",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -349,10 +393,14 @@ static TOOLS: &[Tool] = &[
             required: true,
             encoding: &[],
         }),
-        security: &[&[SecurityUse {
-            scheme: "oauthUser",
-            scopes: &["billing:approve"],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "oauthUser",
+                    scopes: &["billing:approve"],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: false,
@@ -368,30 +416,36 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"X-Tenant-Id":{"type":"string","pattern":"^[A-Z]{2}\\d{2}$","examples":["NL01"],"description":"Legal entity the request is made for (e.g. NL01, DE02)."},"body":{"type":"object","properties":{"statement":{"type":"string","format":"binary","contentEncoding":"base64","description":"The statement file as received from the bank."},"format":{"type":"string","enum":["camt053","mt940"],"description":"Format of the statement file."},"bank_account":{"type":"string","description":"IBAN of the receiving account, if not contained in the file."}},"required":["statement","format"]}},"required":["X-Tenant-Id","body"],"additionalProperties":false}"#,
         method: Method::Post,
         path: "/payments/remittances",
-        params: &[Param {
-            arg: "X-Tenant-Id",
-            name: "X-Tenant-Id",
-            location: Location::Header,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "X-Tenant-Id",
+                name: "X-Tenant-Id",
+                location: Location::Header,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: Some(Body {
             media_type: "multipart/form-data",
             required: true,
             encoding: &[],
         }),
         security: &[
-            &[SecurityUse {
-                scheme: "basicAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "apiKeyQuery",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "basicAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyQuery",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,

@@ -20,15 +20,19 @@ pub static CONNECTOR: Connector = Connector {
             variables: &[],
         },
     ],
-    security_schemes: &[SecurityScheme {
-        key: "catalogToken",
-        auth: Auth::Bearer,
-        env: &[EnvVar {
-            name: "CATALOG_CATALOG_TOKEN",
-            description: "bearer token (JWT) for `catalogToken`",
-            secret: true,
-        }],
-    }],
+    security_schemes: &[
+        SecurityScheme {
+            key: "catalogToken",
+            auth: Auth::Bearer,
+            env: &[
+                EnvVar {
+                    name: "CATALOG_CATALOG_TOKEN",
+                    description: "bearer token (JWT) for `catalogToken`",
+                    secret: true,
+                },
+            ],
+        },
+    ],
     tools: TOOLS,
     source_hash: "afe9b02c89b1a15eda2674bd8d9554ba95c9b8559a591487e78896292e7cbccc",
     generator_version: "0.1.0",
@@ -84,10 +88,14 @@ static TOOLS: &[Tool] = &[
             },
         ],
         body: None,
-        security: &[&[SecurityUse {
-            scheme: "catalogToken",
-            scopes: &[],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "catalogToken",
+                    scopes: &[],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: true,
             destructive: false,
@@ -109,10 +117,14 @@ static TOOLS: &[Tool] = &[
             required: true,
             encoding: &[],
         }),
-        security: &[&[SecurityUse {
-            scheme: "catalogToken",
-            scopes: &[],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "catalogToken",
+                    scopes: &[],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: false,
@@ -128,21 +140,27 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"productId":{"type":"string","pattern":"^prd_[0-9a-z]{10}$","examples":["prd_4k2m9x7q1z"],"description":"Catalog identifier of the product."}},"required":["productId"],"additionalProperties":false}"#,
         method: Method::Get,
         path: "/products/{productId}",
-        params: &[Param {
-            arg: "productId",
-            name: "productId",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "productId",
+                name: "productId",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: None,
-        security: &[&[SecurityUse {
-            scheme: "catalogToken",
-            scopes: &[],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "catalogToken",
+                    scopes: &[],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: true,
             destructive: false,
@@ -158,25 +176,31 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"productId":{"type":"string","pattern":"^prd_[0-9a-z]{10}$","examples":["prd_4k2m9x7q1z"],"description":"Catalog identifier of the product."},"body":{"type":"object","required":["sku","name","price"],"properties":{"sku":{"type":"string","examples":["MUG-BLUE-350"]},"name":{"type":"string","maxLength":120,"examples":["Blue ceramic mug, 350 ml"]},"description":{"type":["string","null"]},"price":{"type":"object","required":["amount_minor","currency"],"properties":{"amount_minor":{"type":"integer","format":"int64","description":"Amount in minor units (e.g. cents).","examples":[1299]},"currency":{"type":"string","description":"ISO 4217 currency code.","pattern":"^[A-Z]{3}$","examples":["EUR"]}}},"category_id":{"type":"string","description":"Leaf category the product is listed in.","examples":["cat_mugs"]},"published":{"type":"boolean","default":false}}}},"required":["productId","body"],"additionalProperties":false}"#,
         method: Method::Put,
         path: "/products/{productId}",
-        params: &[Param {
-            arg: "productId",
-            name: "productId",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "productId",
+                name: "productId",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: Some(Body {
             media_type: "application/json",
             required: true,
             encoding: &[],
         }),
-        security: &[&[SecurityUse {
-            scheme: "catalogToken",
-            scopes: &[],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "catalogToken",
+                    scopes: &[],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: true,

@@ -23,12 +23,16 @@ pub static CONNECTOR: Connector = Connector {
     security_schemes: &[
         SecurityScheme {
             key: "oidc",
-            auth: Auth::AccessToken,
-            env: &[EnvVar {
-                name: "INVENTORY_OIDC_ACCESS_TOKEN",
-                description: "OpenID Connect access token for `oidc`, obtained beforehand",
-                secret: true,
-            }],
+            auth: Auth::AccessToken {
+                refresh_url: None,
+            },
+            env: &[
+                EnvVar {
+                    name: "INVENTORY_OIDC_ACCESS_TOKEN",
+                    description: "OpenID Connect access token for `oidc`, obtained beforehand",
+                    secret: true,
+                },
+            ],
         },
         SecurityScheme {
             key: "mtls",
@@ -43,11 +47,13 @@ pub static CONNECTOR: Connector = Connector {
                 name: "api_key",
                 location: Location::Query,
             },
-            env: &[EnvVar {
-                name: "INVENTORY_PARTNER_KEY",
-                description: "API key for `partnerKey` (sent in query `api_key`)",
-                secret: true,
-            }],
+            env: &[
+                EnvVar {
+                    name: "INVENTORY_PARTNER_KEY",
+                    description: "API key for `partnerKey` (sent in query `api_key`)",
+                    secret: true,
+                },
+            ],
         },
     ],
     tools: TOOLS,
@@ -106,14 +112,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "oidc",
-                scopes: &["inventory.read"],
-            }],
-            &[SecurityUse {
-                scheme: "partnerKey",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.read"],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "partnerKey",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -130,26 +140,32 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"sku":{"type":"string","minLength":3,"maxLength":64,"examples":["MUG-BLUE-350"],"description":"Stock keeping unit, case sensitive."}},"required":["sku"],"additionalProperties":false}"#,
         method: Method::Get,
         path: "/items/{sku}",
-        params: &[Param {
-            arg: "sku",
-            name: "sku",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "sku",
+                name: "sku",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "oidc",
-                scopes: &["inventory.read"],
-            }],
-            &[SecurityUse {
-                scheme: "partnerKey",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.read"],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "partnerKey",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -166,30 +182,36 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"sku":{"type":"string","minLength":3,"maxLength":64,"examples":["MUG-BLUE-350"],"description":"Stock keeping unit, case sensitive."},"body":{"type":"object","required":["warehouse","delta","reason"],"properties":{"warehouse":{"type":"string","description":"Warehouse code where the movement happened."},"delta":{"type":"integer","not":{"const":0},"description":"Units added (positive) or removed (negative)."},"reason":{"type":"string","enum":["received","damaged","lost","cycle_count","returned"]},"note":{"type":["string","null"],"maxLength":500}}}},"required":["sku","body"],"additionalProperties":false}"#,
         method: Method::Post,
         path: "/items/{sku}/adjustments",
-        params: &[Param {
-            arg: "sku",
-            name: "sku",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "sku",
+                name: "sku",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: Some(Body {
             media_type: "application/json",
             required: true,
             encoding: &[],
         }),
         security: &[
-            &[SecurityUse {
-                scheme: "oidc",
-                scopes: &["inventory.write"],
-            }],
-            &[SecurityUse {
-                scheme: "mtls",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.write"],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "mtls",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,
@@ -212,10 +234,14 @@ static TOOLS: &[Tool] = &[
             required: true,
             encoding: &[],
         }),
-        security: &[&[SecurityUse {
-            scheme: "oidc",
-            scopes: &["inventory.write"],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.write"],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: false,
@@ -231,21 +257,27 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"reservationId":{"type":"string","format":"uuid","description":"Identifier of the reservation to release."}},"required":["reservationId"],"additionalProperties":false}"#,
         method: Method::Delete,
         path: "/reservations/{reservationId}",
-        params: &[Param {
-            arg: "reservationId",
-            name: "reservationId",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "reservationId",
+                name: "reservationId",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: None,
-        security: &[&[SecurityUse {
-            scheme: "oidc",
-            scopes: &["inventory.write"],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.write"],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: true,
@@ -267,10 +299,14 @@ static TOOLS: &[Tool] = &[
             required: true,
             encoding: &[],
         }),
-        security: &[&[SecurityUse {
-            scheme: "oidc",
-            scopes: &["inventory.write"],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.write"],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: false,
@@ -310,14 +346,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "oidc",
-                scopes: &["inventory.read"],
-            }],
-            &[SecurityUse {
-                scheme: "partnerKey",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "oidc",
+                    scopes: &["inventory.read"],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "partnerKey",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -325,9 +365,11 @@ static TOOLS: &[Tool] = &[
             idempotent: true,
             open_world: true,
         },
-        servers: &[Server {
-            url: "https://blobs.inventory.internal.example/v1",
-            variables: &[],
-        }],
+        servers: &[
+            Server {
+                url: "https://blobs.inventory.internal.example/v1",
+                variables: &[],
+            },
+        ],
     },
 ];

@@ -36,20 +36,24 @@ pub static CONNECTOR: Connector = Connector {
                 name: "X-API-Key",
                 location: Location::Header,
             },
-            env: &[EnvVar {
-                name: "ORDERS_API_KEY_AUTH",
-                description: "API key for `apiKeyAuth` (sent in header `X-API-Key`)",
-                secret: true,
-            }],
+            env: &[
+                EnvVar {
+                    name: "ORDERS_API_KEY_AUTH",
+                    description: "API key for `apiKeyAuth` (sent in header `X-API-Key`)",
+                    secret: true,
+                },
+            ],
         },
         SecurityScheme {
             key: "bearerAuth",
             auth: Auth::Bearer,
-            env: &[EnvVar {
-                name: "ORDERS_BEARER_AUTH",
-                description: "bearer token (JWT) for `bearerAuth`",
-                secret: true,
-            }],
+            env: &[
+                EnvVar {
+                    name: "ORDERS_BEARER_AUTH",
+                    description: "bearer token (JWT) for `bearerAuth`",
+                    secret: true,
+                },
+            ],
         },
         SecurityScheme {
             key: "basicAuth",
@@ -86,6 +90,11 @@ pub static CONNECTOR: Connector = Connector {
                 EnvVar {
                     name: "ORDERS_OAUTH_CLIENT_TOKEN_URL",
                     description: "overrides the token URL of `oauthClient` (optional)",
+                    secret: false,
+                },
+                EnvVar {
+                    name: "ORDERS_OAUTH_CLIENT_CLIENT_AUTH",
+                    description: "how the client authenticates to the token endpoint: `basic` (default) or `body` (optional)",
                     secret: false,
                 },
             ],
@@ -157,14 +166,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -219,14 +232,18 @@ static TOOLS: &[Tool] = &[
             encoding: &[],
         }),
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,
@@ -267,14 +284,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -319,14 +340,18 @@ static TOOLS: &[Tool] = &[
             encoding: &[],
         }),
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,
@@ -366,16 +391,18 @@ static TOOLS: &[Tool] = &[
             },
         ],
         body: None,
-        security: &[&[
-            SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            },
-            SecurityUse {
-                scheme: "basicAuth",
-                scopes: &[],
-            },
-        ]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+                SecurityUse {
+                    scheme: "basicAuth",
+                    scopes: &[],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: false,
             destructive: true,
@@ -391,30 +418,36 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"orderId":{"type":"string","pattern":"^ord_[A-Za-z0-9]{12}$","examples":["ord_7Hx2Lq9ZpA4m"],"description":"Identifier of the order, as returned by createOrder."},"body":{"type":"object","description":"Merge-patch document for an order. Every field is optional; null clears a nullable field.","minProperties":1,"properties":{"shipping_address":{"type":"object","description":"Partial address; only the given fields change.","properties":{"line1":{"type":"string"},"line2":{"type":["string","null"]},"city":{"type":"string"},"region":{"type":["string","null"]},"postal_code":{"type":["string","null"]},"country":{"type":"string","minLength":2,"maxLength":2}}},"billing_address":{"anyOf":[{"allOf":[{"type":"object","description":"A postal address.","required":["line1","city","country"],"properties":{"line1":{"type":"string","maxLength":200,"examples":["Keizersgracht 123"]},"line2":{"type":["string","null"],"maxLength":200},"city":{"type":"string","examples":["Amsterdam"]},"region":{"type":["string","null"],"description":"State, province or county where applicable."},"postal_code":{"type":["string","null"],"examples":["1015 CJ"]},"country":{"type":"string","description":"ISO 3166-1 alpha-2 country code.","minLength":2,"maxLength":2,"examples":["NL"]}}}]},{"type":"null"}]},"notes":{"type":["string","null"],"maxLength":2000},"priority":{"type":"string","enum":["standard","express","same_day"]}}}},"required":["orderId","body"],"additionalProperties":false}"#,
         method: Method::Patch,
         path: "/orders/{orderId}",
-        params: &[Param {
-            arg: "orderId",
-            name: "orderId",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "orderId",
+                name: "orderId",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: Some(Body {
             media_type: "application/merge-patch+json",
             required: true,
             encoding: &[],
         }),
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,
@@ -431,26 +464,32 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"orderId":{"type":"string","pattern":"^ord_[A-Za-z0-9]{12}$","examples":["ord_7Hx2Lq9ZpA4m"],"description":"Identifier of the order."}},"required":["orderId"],"additionalProperties":false}"#,
         method: Method::Get,
         path: "/orders/{orderId}/status",
-        params: &[Param {
-            arg: "orderId",
-            name: "orderId",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "orderId",
+                name: "orderId",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -491,14 +530,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -539,14 +582,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -563,26 +610,32 @@ static TOOLS: &[Tool] = &[
         input_schema: r#"{"type":"object","properties":{"orderId":{"type":"string","pattern":"^ord_[A-Za-z0-9]{12}$","examples":["ord_7Hx2Lq9ZpA4m"],"description":"Identifier of the order."}},"required":["orderId"],"additionalProperties":false}"#,
         method: Method::Post,
         path: "/orders/{orderId}/archive",
-        params: &[Param {
-            arg: "orderId",
-            name: "orderId",
-            location: Location::Path,
-            style: Style::Simple,
-            explode: false,
-            allow_reserved: false,
-            required: true,
-            media_type: None,
-        }],
+        params: &[
+            Param {
+                arg: "orderId",
+                name: "orderId",
+                location: Location::Path,
+                style: Style::Simple,
+                explode: false,
+                allow_reserved: false,
+                required: true,
+                media_type: None,
+            },
+        ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,
@@ -633,14 +686,18 @@ static TOOLS: &[Tool] = &[
         ],
         body: None,
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: true,
@@ -685,14 +742,18 @@ static TOOLS: &[Tool] = &[
             encoding: &[],
         }),
         security: &[
-            &[SecurityUse {
-                scheme: "apiKeyAuth",
-                scopes: &[],
-            }],
-            &[SecurityUse {
-                scheme: "bearerAuth",
-                scopes: &[],
-            }],
+            &[
+                SecurityUse {
+                    scheme: "apiKeyAuth",
+                    scopes: &[],
+                },
+            ],
+            &[
+                SecurityUse {
+                    scheme: "bearerAuth",
+                    scopes: &[],
+                },
+            ],
         ],
         annotations: Annotations {
             read_only: false,
@@ -732,10 +793,14 @@ static TOOLS: &[Tool] = &[
             },
         ],
         body: None,
-        security: &[&[SecurityUse {
-            scheme: "oauthClient",
-            scopes: &["orders:read"],
-        }]],
+        security: &[
+            &[
+                SecurityUse {
+                    scheme: "oauthClient",
+                    scopes: &["orders:read"],
+                },
+            ],
+        ],
         annotations: Annotations {
             read_only: true,
             destructive: false,

@@ -1,0 +1,195 @@
+//! The `mcpgen` command line: exit codes (0 ok, 1 drift, 2 bad input), what `check` lists,
+//! that `generate` keeps `src/hooks.rs`, and specs fetched over HTTP with relative `$ref`s.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn mcpgen() -> Command {
+    Command::cargo_bin("mcpgen").unwrap()
+}
+
+fn orders_spec() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../specs/orders-openapi-3.0.yaml")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn generate_then_check_then_drift() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("orders");
+    let out_s = out.to_string_lossy().into_owned();
+    let spec = orders_spec();
+    mcpgen()
+        .args(["generate", &spec, "--out", &out_s])
+        .assert()
+        .success();
+    for file in [
+        "Cargo.toml",
+        "README.md",
+        "src/main.rs",
+        "src/tools.rs",
+        "src/hooks.rs",
+    ] {
+        assert!(out.join(file).exists(), "{file} missing");
+    }
+    let tools = std::fs::read_to_string(out.join("src/tools.rs")).unwrap();
+    assert!(tools.starts_with("//! The tool table of `orders-service`: 14 tools"));
+    assert!(tools.contains("Do not edit"));
+
+    mcpgen()
+        .args(["check", &spec, "--out", &out_s])
+        .assert()
+        .code(0);
+
+    // A user's hooks survive; a hand-edited generated file is drift.
+    std::fs::write(out.join("src/hooks.rs"), "// mine\n").unwrap();
+    std::fs::write(out.join("src/tools.rs"), "// edited\n").unwrap();
+    let assert = mcpgen()
+        .args(["check", &spec, "--out", &out_s])
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("src/tools.rs") && !stdout.contains("hooks.rs"),
+        "{stdout}"
+    );
+
+    mcpgen()
+        .args(["generate", &spec, "--out", &out_s])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(out.join("src/hooks.rs")).unwrap(),
+        "// mine\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("src/tools.rs")).unwrap(),
+        tools
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_the_place_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("broken.yaml");
+    std::fs::write(&spec, "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a: {get: {responses: {'200': {$ref: '#/components/responses/Nope'}}}}\n").unwrap();
+    let out = dir.path().join("out");
+    let assert = mcpgen()
+        .args([
+            "generate",
+            &spec.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+        ])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("broken.yaml#/paths/~1a/get/responses/200"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("#/components/responses/Nope"), "{stderr}");
+    assert!(!out.exists(), "nothing may be written for bad input");
+
+    let assert = mcpgen()
+        .args(["inspect", "/no/such/spec.yaml"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("/no/such/spec.yaml: cannot read"),
+        "{stderr}"
+    );
+
+    mcpgen()
+        .args(["inspect", &orders_spec(), "--name", "Bad Name"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn inspect_lists_tools_and_warnings() {
+    let assert = mcpgen()
+        .args(["inspect", &orders_spec(), "--max-name-len", "40"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.starts_with("orders-service (Orders Service): 14 tools"),
+        "{stdout}"
+    );
+    for line in stdout.lines().skip(1) {
+        let name = line.split_whitespace().next().unwrap();
+        assert!(name.len() <= 40, "{name} is longer than the budget");
+    }
+}
+
+/// Serves files from `root` over HTTP/1.0 on loopback until the test ends.
+fn serve(root: &Path) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            BufReader::new(&stream).read_line(&mut line).unwrap_or(0);
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/');
+            let reply = match std::fs::read(root.join(path)) {
+                Ok(body) => [
+                    format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", body.len())
+                        .into_bytes(),
+                    body,
+                ]
+                .concat(),
+                Err(_) => b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            };
+            let _ = stream.write_all(&reply);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn specs_load_from_http_urls_with_relative_refs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("api/schemas")).unwrap();
+    std::fs::write(
+        dir.path().join("api/spec.json"),
+        r##"{"openapi": "3.1.0", "info": {"title": "Remote", "version": "1"},
+            "servers": [{"url": "/v2"}],
+            "paths": {"/things": {"post": {"operationId": "createThing",
+              "requestBody": {"content": {"application/json": {"schema": {"$ref": "schemas/thing.yaml#/Thing"}}}},
+              "responses": {"200": {"description": "ok"}}}}}}"##,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("api/schemas/thing.yaml"),
+        "Thing:\n  type: object\n  properties:\n    name: {type: string}\n",
+    )
+    .unwrap();
+    let base = serve(dir.path());
+    let url = format!("{base}/api/spec.json");
+    let g = mcpgen::build(&url, &mcpgen::plan::PlanOptions::default()).unwrap();
+    assert_eq!(
+        g.plan.tools[0].input_schema["properties"]["body"]["properties"]["name"]["type"],
+        "string"
+    );
+    // A relative server URL is relative to where the document came from.
+    assert_eq!(g.api.servers[0].url, format!("{base}/v2"));
+
+    let e = match mcpgen::build(&format!("{base}/api/missing.json"), &Default::default()) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("404"), "{e}");
+}

@@ -1,0 +1,263 @@
+//! The connector as a remote server: Streamable HTTP at `/mcp` over real TLS, in both protocol
+//! eras, `Host`/`Origin` checks, and per-caller headers forwarded to the API for that call only
+//! (never the MCP client's own `Authorization`).
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use mcpgen_e2e::api::{Api, Reply};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+struct Running {
+    child: tokio::process::Child,
+    url: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn start(args: &[&str], env: &[(&str, String)]) -> Running {
+    let binary = mcpgen_e2e::connector_binary("orders");
+    let mut child = tokio::process::Command::new(binary)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("listening on ") {
+                return url.trim().to_string();
+            }
+        }
+        panic!("the connector exited before listening");
+    })
+    .await
+    .expect("the connector listens");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Running { child, url }
+}
+
+/// The JSON-RPC answer in a JSON or SSE body.
+fn answer(body: &str) -> Value {
+    if let Ok(v) = serde_json::from_str::<Value>(body) {
+        return v;
+    }
+    body.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .find(|v| v.get("id").is_some())
+        .unwrap_or_else(|| panic!("no JSON-RPC answer in {body}"))
+}
+
+fn modern_call(id: u64, tool: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                  "io.modelcontextprotocol/clientCapabilities": {}},
+        "name": tool, "arguments": arguments}})
+}
+
+fn self_signed(dir: &Path) -> (String, String) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success());
+    (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn https_both_eras_origin_checks_and_forwarded_headers() {
+    let api = Api::start(|req| Reply::json(200, json!({"path": req.path()}))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(dir.path());
+    let env = [
+        ("ORDERS_BASE_URL", format!("{}/v1", api.url())),
+        ("ORDERS_API_KEY_AUTH", "connector-key".to_string()),
+        (
+            "ORDERS_FORWARD_HEADERS",
+            "X-Caller-Key:X-API-Key".to_string(),
+        ),
+    ];
+    let server = start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ],
+        &env,
+    )
+    .await;
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
+    let post = |body: Value, tool: &str| {
+        http.post(&server.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", tool.to_string())
+            .json(&body)
+    };
+
+    // 2026-07-28: one stateless POST; the caller's own key replaces the connector's for this call.
+    let response = post(
+        modern_call(1, "getOrder", json!({"orderId": "ord_7Hx2Lq9ZpA4m"})),
+        "getOrder",
+    )
+    .header("x-caller-key", "caller-key")
+    .header("authorization", "Bearer mcp-client-token")
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let reply = answer(&response.text().await.unwrap());
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    let got = api.one();
+    assert_eq!(got.header("x-api-key"), Some("caller-key"));
+    assert_eq!(
+        got.header("authorization"),
+        None,
+        "the MCP client's token must not reach the API"
+    );
+
+    // Without the header, the connector's own credential is used.
+    let response = post(
+        modern_call(2, "getOrder", json!({"orderId": "ord_7Hx2Lq9ZpA4m"})),
+        "getOrder",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        answer(&response.text().await.unwrap())["result"]["isError"],
+        false
+    );
+    assert_eq!(api.one().header("x-api-key"), Some("connector-key"));
+
+    // 2025-11-25: initialize gives a session, in which tools are listed.
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "e2e", "version": "1"}}});
+    let response = http
+        .post(&server.url)
+        .header("accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let session = response
+        .headers()
+        .get("mcp-session-id")
+        .expect("a session id")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let reply = answer(&response.text().await.unwrap());
+    assert_eq!(reply["result"]["protocolVersion"], "2025-11-25");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    http.post(&server.url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&initialized)
+        .send()
+        .await
+        .unwrap();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let response = http
+        .post(&server.url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&list)
+        .send()
+        .await
+        .unwrap();
+    let reply = answer(&response.text().await.unwrap());
+    assert_eq!(
+        reply["result"]["tools"].as_array().unwrap().len(),
+        14,
+        "{reply}"
+    );
+
+    // DNS rebinding protection: a foreign Origin or Host gets 403.
+    let response = post(modern_call(3, "get_health", json!({})), "get_health")
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let response = post(modern_call(4, "get_health", json!({})), "get_health")
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    assert!(api.take().is_empty());
+
+    let health = http
+        .get(server.url.replace("/mcp", "/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn forwarding_authorization_needs_an_explicit_mapping() {
+    let binary = mcpgen_e2e::connector_binary("orders");
+    let output = std::process::Command::new(binary)
+        .args(["--http", "127.0.0.1:0"])
+        .env("ORDERS_FORWARD_HEADERS", "Authorization")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Authorization:Authorization"));
+}
