@@ -146,3 +146,38 @@ fn help_version_and_list_tools() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("ORDERS_BASE_URL"));
 }
+
+/// `ping` and `logging/setLevel` for legacy clients, as raw JSON-RPC lines on stdio.
+#[test]
+fn ping_and_set_level_over_raw_stdio() {
+    use std::io::{BufRead, BufReader, Write};
+    let binary = mcpgen_e2e::connector_binary("orders");
+    let mut child = Command::new(binary)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"logging/setLevel","params":{"level":"debug"}}"#,
+    ] {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    stdin.flush().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut answers = std::collections::BTreeMap::new();
+    while answers.len() < 3 {
+        let line = lines.next().expect("an answer").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).expect("stdout holds only JSON-RPC");
+        answers.insert(v["id"].as_u64().unwrap(), v);
+    }
+    drop(stdin);
+    let _ = child.wait();
+    assert_eq!(answers[&1]["result"]["capabilities"]["logging"], json!({}));
+    assert_eq!(answers[&2]["result"], json!({}), "{}", answers[&2]);
+    assert_eq!(answers[&3]["result"], json!({}), "{}", answers[&3]);
+}
