@@ -80,7 +80,7 @@ fn with_suffix(base: &str, method: Method, path: &str, budget: usize) -> String 
 }
 
 /// Names for all operations, in their order. `budget` is the maximum length (at least 8).
-pub fn assign(sources: &[NameSource], prefix: &str, budget: usize) -> Vec<String> {
+pub fn assign(sources: &[NameSource], budget: usize) -> Vec<String> {
     // Each candidate, and whether it is the operationId exactly as written.
     let mut names: Vec<(String, bool)> = sources
         .iter()
@@ -93,7 +93,6 @@ pub fn assign(sources: &[NameSource], prefix: &str, budget: usize) -> Vec<String
                 }
                 None => (derived(s.method, s.path), false),
             };
-            let base = format!("{prefix}{base}");
             if base.len() > budget {
                 (with_suffix(&base, s.method, s.path, budget), false)
             } else {
@@ -162,7 +161,6 @@ mod tests {
                 src(Some("orders.get by id"), Method::Get, "/orders/{id}"),
                 src(None, Method::Get, "/health"),
             ],
-            "",
             64,
         );
         assert_eq!(names, ["listOrders", "orders_get_by_id", "get_health"]);
@@ -171,12 +169,12 @@ mod tests {
     #[test]
     fn long_names_keep_their_start_and_end_in_a_stable_hash() {
         let long = "a".repeat(80);
-        let names = assign(&[src(Some(&long), Method::Get, "/x")], "", 64);
+        let names = assign(&[src(Some(&long), Method::Get, "/x")], 64);
         assert_eq!(names[0].len(), 64);
         assert!(names[0].starts_with(&"a".repeat(57)));
         assert_eq!(&names[0][58..], operation_hash(Method::Get, "/x"));
         // A shorter budget gives a shorter name with the same suffix.
-        let short = assign(&[src(Some(&long), Method::Get, "/x")], "", 30);
+        let short = assign(&[src(Some(&long), Method::Get, "/x")], 30);
         assert_eq!(short[0].len(), 30);
         assert!(short[0].ends_with(&operation_hash(Method::Get, "/x")));
     }
@@ -188,7 +186,6 @@ mod tests {
                 src(Some("orders.archive"), Method::Post, "/orders/archive"),
                 src(Some("orders_archive"), Method::Post, "/orders/{id}/archive"),
             ],
-            "",
             64,
         );
         assert_eq!(names[1], "orders_archive");
@@ -209,7 +206,7 @@ mod tests {
             src(None, Method::Get, "/orders/{id}"),
             src(Some(&long), Method::Delete, "/orders/{id}"),
         ];
-        let before = assign(&a, "", 64);
+        let before = assign(&a, 64);
         let b = [
             src(None, Method::Put, "/orders/{id}"),
             src(Some(&long), Method::Delete, "/orders/{id}"),
@@ -217,7 +214,7 @@ mod tests {
             src(None, Method::Get, "/orders/{id}"),
             src(Some("listOrders"), Method::Get, "/orders"),
         ];
-        let after = assign(&b, "", 64);
+        let after = assign(&b, 64);
         assert_eq!(after[4], before[0]);
         assert_eq!(after[3], before[1]);
         assert_eq!(after[1], before[2]);

@@ -123,7 +123,8 @@ fn flag(value: Option<&Value>) -> bool {
     value.and_then(Value::as_bool).unwrap_or(false)
 }
 
-fn is_json(media_type: &str) -> bool {
+/// Whether a media type is JSON (`application/json`, `+json`, or anything).
+pub fn media_is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
     essence == "application/json" || essence.ends_with("+json") || essence == "*/*"
 }
@@ -1065,9 +1066,4 @@ fn parse_style(s: &str) -> Option<Style> {
         "deepObject" => Style::DeepObject,
         _ => return None,
     })
-}
-
-/// Whether a media type is JSON (`application/json`, `+json`, or anything).
-pub fn media_is_json(media_type: &str) -> bool {
-    is_json(media_type)
 }

@@ -228,7 +228,7 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
             path: &op.path,
         })
         .collect();
-    let names = naming::assign(&sources, "", options.max_name_len);
+    let names = naming::assign(&sources, options.max_name_len);
 
     let mut tools = Vec::with_capacity(api.operations.len());
     for (op, name) in api.operations.iter().zip(names) {

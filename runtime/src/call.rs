@@ -116,7 +116,7 @@ impl Engine {
             unreachable!()
         };
         let output = tokio::select! {
-            output = self.execute(tool, &args, forwarded) => output,
+            output = self.execute(index, &args, forwarded) => output,
             () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
         };
         match self.hooks.after_response {
@@ -127,10 +127,11 @@ impl Engine {
 
     async fn execute(
         &self,
-        tool: &'static Tool,
+        index: usize,
         args: &Map<String, Value>,
         forwarded: &[(String, String)],
     ) -> ToolOutput {
+        let tool: &'static Tool = &self.connector.tools[index];
         let selected = match auth::select(self.connector, tool, &self.config) {
             Ok(s) => s,
             Err(message) => return ToolOutput::error(message),
@@ -140,7 +141,6 @@ impl Engine {
             Err(message) => return ToolOutput::error(message),
         };
         let retry_on_401 = auth::uses_oauth(&selected);
-        let index = self.tool_index(tool.name).unwrap_or(0);
         let schema = self.input_schema(index);
         let body_schema = schema.get("properties").and_then(|p| p.get("body"));
         let mut refresh = false;

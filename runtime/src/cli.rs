@@ -68,12 +68,9 @@ pub fn environment(c: &Connector) -> Vec<(String, String)> {
 
 fn command(c: &'static Connector) -> Command {
     let mut env_help = String::from("Environment:\n");
-    let width = environment(c)
-        .iter()
-        .map(|(n, _)| n.len())
-        .max()
-        .unwrap_or(0);
-    for (name, what) in environment(c) {
+    let vars = environment(c);
+    let width = vars.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, what) in vars {
         env_help.push_str(&format!("  {name:<width$}  {what}\n"));
     }
     Command::new(c.name)

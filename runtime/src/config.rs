@@ -157,13 +157,14 @@ impl Config {
         let mut credentials = HashMap::new();
         for scheme in connector.security_schemes {
             // Each variable by its suffix; the first one carries a single-value credential.
-            let value = |suffix: &str| {
+            let name = |suffix: &str| {
                 scheme
                     .env
                     .iter()
-                    .find(|e| e.name.ends_with(suffix))
-                    .and_then(|e| get(e.name))
+                    .map(|e| e.name)
+                    .find(|n| n.ends_with(suffix))
             };
+            let value = |suffix: &str| name(suffix).and_then(&get);
             let first = || scheme.env.first().and_then(|e| get(e.name));
             let credential = match scheme.auth {
                 Auth::ApiKey { .. } | Auth::Bearer | Auth::Http { .. } => {
@@ -194,8 +195,8 @@ impl Config {
                         Some("body") => true,
                         Some(other) => {
                             return Err(format!(
-                                "{}_CLIENT_AUTH: `{other}` is neither `basic` nor `body`",
-                                scheme.env[0].name.trim_end_matches("_CLIENT_ID")
+                                "{}: `{other}` is neither `basic` (HTTP Basic, the default) nor `body` (credentials in the form)",
+                                name("_CLIENT_AUTH").unwrap_or("CLIENT_AUTH")
                             ));
                         }
                     };

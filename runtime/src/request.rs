@@ -96,7 +96,7 @@ pub fn build(
             }
             continue;
         };
-        let value = content_value(param, value)?;
+        let value = content_value(param, value);
         match param.location {
             Location::Path => {
                 let text = encode::path_value(param.name, param.style, param.explode, &value);
@@ -140,10 +140,10 @@ pub fn build(
 }
 
 /// A `content` parameter travels as serialised JSON text.
-fn content_value(param: &Param, value: &Value) -> Result<Value, String> {
+fn content_value(param: &Param, value: &Value) -> Value {
     match param.media_type {
-        Some(mt) if mt.contains("json") => Ok(Value::String(value.to_string())),
-        _ => Ok(value.clone()),
+        Some(mt) if mt.contains("json") => Value::String(value.to_string()),
+        _ => value.clone(),
     }
 }
 

@@ -8,6 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
+/// Where `scripts/install-test-deps` put the test peers (`MCPGEN_TEST_DEPS` overrides).
+pub fn test_deps() -> PathBuf {
+    std::env::var_os("MCPGEN_TEST_DEPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".test-deps"))
+}
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -8,10 +8,8 @@ use mcpgen_e2e::client::{Client, Era, text};
 use serde_json::json;
 
 fn build_github_connector() -> PathBuf {
-    let deps = std::env::var_os("MCPGEN_TEST_DEPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| mcpgen_e2e::workspace().join(".test-deps"));
-    let spec = deps.join("node_modules/@octokit/openapi/generated/api.github.com.json");
+    let spec =
+        mcpgen_e2e::test_deps().join("node_modules/@octokit/openapi/generated/api.github.com.json");
     assert!(
         spec.exists(),
         "{} missing: run scripts/install-test-deps",

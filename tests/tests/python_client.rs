@@ -8,10 +8,7 @@ use mcpgen_e2e::api::{Api, Reply};
 use serde_json::{Value, json};
 
 fn python() -> PathBuf {
-    let deps = std::env::var_os("MCPGEN_TEST_DEPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| mcpgen_e2e::workspace().join(".test-deps"));
-    let python = deps.join("venv/bin/python");
+    let python = mcpgen_e2e::test_deps().join("venv/bin/python");
     assert!(
         python.exists(),
         "{} missing: run scripts/install-test-deps",
