@@ -9,6 +9,7 @@ use quote::quote;
 
 use crate::error::{Error, Result};
 use crate::ir::{Location, Method, SecurityRequirement, Server, Style};
+use crate::lock::{LOCK_FILE, Lock};
 use crate::plan::{AuthPlan, BodyPlan, ParamPlan, Plan, ToolPlan};
 
 /// The file a user owns: written when missing, never overwritten.
@@ -41,6 +42,18 @@ pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<BTreeMap<String, Strin
     files.insert("src/tools.rs".to_string(), tools_rs(plan, options)?);
     files.insert(HOOKS_FILE.to_string(), hooks_rs());
     files.insert("README.md".to_string(), readme(plan, options)?);
+    let lock = Lock {
+        version: 1,
+        files: files
+            .keys()
+            .filter(|f| *f != HOOKS_FILE)
+            .cloned()
+            .chain([LOCK_FILE.to_string()])
+            .collect(),
+        tools: plan.lock_names(),
+        renamed: plan.chosen_names(),
+    };
+    files.insert(LOCK_FILE.to_string(), lock.render()?);
     Ok(files)
 }
 
@@ -251,7 +264,13 @@ fn body(b: &Option<BodyPlan>) -> TokenStream {
             }
         }
     });
-    quote!(Some(Body { media_type: #media, required: #required, encoding: &[#(#encoding),*] }))
+    let renames = b.renames.iter().map(|(arg, wire)| quote!((#arg, #wire)));
+    quote!(Some(Body {
+        media_type: #media,
+        required: #required,
+        encoding: &[#(#encoding),*],
+        renames: &[#(#renames),*],
+    }))
 }
 
 /// A raw string literal, so embedded JSON reads as JSON in the generated file.
@@ -283,6 +302,27 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
     let (read_only, destructive, idempotent, open_world) =
         (a.read_only, a.destructive, a.idempotent, a.open_world);
     let srv = servers(&t.servers);
+    let confirm = t.confirm;
+    let timeout = match t.timeout_secs {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    };
+    let limit = match t.response_limit {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
+    };
+    let presets = t
+        .presets
+        .iter()
+        .map(|p| {
+            let (arg, path, fixed) = (&p.arg, &p.path, p.fixed);
+            let value = serde_json::to_string(&p.value).map_err(|e| Error::Render {
+                what: format!("preset of `{name}`"),
+                message: e.to_string(),
+            })?;
+            Ok(quote!(Preset { arg: #arg, path: &[#(#path),*], value: #value, fixed: #fixed }))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(quote! {
         Tool {
             name: #name,
@@ -301,6 +341,10 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
                 open_world: #open_world,
             },
             servers: #srv,
+            confirm: #confirm,
+            timeout_secs: #timeout,
+            response_limit: #limit,
+            presets: &[#(#presets),*],
         }
     })
 }

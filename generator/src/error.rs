@@ -39,6 +39,13 @@ pub enum Error {
         message: String,
     },
 
+    #[error("{file}:{}{message}", line.map(|l| format!("{l}: ")).unwrap_or_else(|| " ".into()))]
+    Overrides {
+        file: String,
+        line: Option<usize>,
+        message: String,
+    },
+
     #[error("invalid option: {0}")]
     Option(String),
 

@@ -69,6 +69,14 @@ impl Method {
         ("trace", Method::Trace),
     ];
 
+    /// The method a lowercase name (as OpenAPI path items spell it) stands for.
+    pub fn parse(lowercase: &str) -> Option<Method> {
+        Method::ALL
+            .iter()
+            .find(|(n, _)| *n == lowercase)
+            .map(|(_, m)| *m)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",

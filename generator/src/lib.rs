@@ -2,16 +2,20 @@
 //!
 //! The stages, each a module: [`load`] (documents) → [`normalize`] (the [`ir`], with [`schema`]
 //! conversion) → [`plan`] (tools, with [`naming`] and [`inline`]) → [`emit`] (files) → [`output`]
-//! (writing and checking a directory).
+//! (writing and checking a directory). The user's [`overrides`] shape planning; [`lock`] carries
+//! tool names from one generation to the next; [`diff`] compares two plans.
 
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod inline;
 pub mod ir;
 pub mod load;
+pub mod lock;
 pub mod naming;
 pub mod normalize;
 pub mod output;
+pub mod overrides;
 pub mod plan;
 pub mod refs;
 pub mod schema;
@@ -34,6 +38,15 @@ pub fn build(spec: &str, options: &plan::PlanOptions) -> Result<Generated> {
     let (mut loader, root) = load::Loader::open(spec)?;
     let api = normalize::normalize(&mut loader, &root)?;
     let plan = plan::plan(&api, options)?;
+    // The hash covers the overrides too: `--list-tools --json` must identify both inputs.
+    let mut source_hash = loader.digest();
+    if let Some(o) = &options.overrides {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(source_hash.as_bytes());
+        hasher.update(Sha256::digest(o.text.as_bytes()));
+        source_hash = load::hex(&hasher.finalize());
+    }
     let source_name = root
         .path_segments()
         .and_then(|mut s| s.next_back().map(str::to_owned))
@@ -42,7 +55,7 @@ pub fn build(spec: &str, options: &plan::PlanOptions) -> Result<Generated> {
     Ok(Generated {
         api,
         plan,
-        source_hash: loader.digest(),
+        source_hash,
         source_name,
     })
 }

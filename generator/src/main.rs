@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mcpgen::emit::RuntimeDependency;
+use mcpgen::lock::Lock;
+use mcpgen::overrides::Overrides;
 use mcpgen::plan::PlanOptions;
 
 #[derive(Parser)]
@@ -16,7 +18,8 @@ use mcpgen::plan::PlanOptions;
     long_about = "Turn an OpenAPI 3.0/3.1 or Swagger 2.0 document into a compiled MCP server crate.\n\n\
         Start with `mcpgen inspect SPEC` to see the tools a spec gives, then\n\
         `mcpgen generate SPEC --out DIR` and `cargo build --release` in DIR.\n\n\
-        Exit codes: 0 ok, 1 `check` found drift, 2 bad input (the message names the file and place)."
+        Exit codes: 0 ok, 1 `check` found drift or `diff` found a breaking change, 2 bad input\n\
+        (the message names the file and place)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -52,6 +55,33 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// What regenerating from NEW instead of OLD changes for the tools; exit 1 when a change is
+    /// breaking (a call that worked before would now fail).
+    Diff {
+        /// The spec the connector was generated from.
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// The new version of the spec.
+        #[arg(value_name = "NEW")]
+        new: String,
+        /// The overrides file, applied to both (entries for operations OLD lacks are skipped).
+        #[arg(long, value_name = "FILE")]
+        overrides: Option<PathBuf>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "N")]
+        max_name_len: Option<usize>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+    /// Print the JSON Schema of the overrides file (for editors: `$schema` or yaml-language-server).
+    OverridesSchema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -62,9 +92,13 @@ struct Input {
     /// The connector's name (crate, binary, environment prefix); default: from the spec's title.
     #[arg(long)]
     name: Option<String>,
-    /// The longest tool name to produce; lower it for clients that prefix tool names.
-    #[arg(long, default_value_t = mcpgen::naming::DEFAULT_BUDGET, value_name = "N")]
-    max_name_len: usize,
+    /// The longest tool name to produce (16-64, default 64); lower it for clients that prefix
+    /// tool names.
+    #[arg(long, value_name = "N")]
+    max_name_len: Option<usize>,
+    /// Customisations (YAML or JSON): see `specs/orders-overrides.yaml` and `mcpgen overrides-schema`.
+    #[arg(long, value_name = "FILE")]
+    overrides: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -95,11 +129,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn plan_options(input: &Input) -> PlanOptions {
-    PlanOptions {
+fn read_overrides(path: &Option<PathBuf>) -> anyhow::Result<Option<Overrides>> {
+    Ok(match path {
+        Some(p) => Some(Overrides::read(p)?),
+        None => None,
+    })
+}
+
+/// Options for `input`; with `out`, the names its lock records are kept.
+fn plan_options(input: &Input, out: Option<&Path>) -> anyhow::Result<PlanOptions> {
+    Ok(PlanOptions {
         name: input.name.clone(),
         max_name_len: input.max_name_len,
-    }
+        overrides: read_overrides(&input.overrides)?,
+        lock: match out {
+            Some(out) => Lock::read(out)?,
+            None => Lock::default(),
+        },
+        lenient: false,
+    })
 }
 
 fn runtime_dependency(runtime: &Runtime, out: &Path) -> RuntimeDependency {
@@ -126,10 +174,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             runtime,
         } => {
-            let generated = mcpgen::build(&input.spec, &plan_options(&input))?;
+            let generated = mcpgen::build(&input.spec, &plan_options(&input, Some(&out))?)?;
             print_warnings(&generated.plan.warnings);
             let files = mcpgen::files(&generated, runtime_dependency(&runtime, &out))?;
+            let stale = mcpgen::output::stale(&out, &files)?;
             mcpgen::output::write(&out, &files)?;
+            for file in stale {
+                eprintln!("removed {file}: this generation no longer writes it");
+            }
             eprintln!(
                 "wrote {} ({} tools) to {}; build it with `cargo build --release --manifest-path {}`",
                 generated.plan.connector.name,
@@ -144,10 +196,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             runtime,
         } => {
-            let generated = mcpgen::build(&input.spec, &plan_options(&input))?;
+            let options = plan_options(&input, Some(&out))?;
+            let generated = mcpgen::build(&input.spec, &options)?;
             let files = mcpgen::files(&generated, runtime_dependency(&runtime, &out))?;
             let drift = mcpgen::output::drift(&out, &files);
-            if drift.is_empty() {
+            let stale = mcpgen::output::stale(&out, &files)?;
+            if drift.is_empty() && stale.is_empty() {
                 eprintln!("{} is up to date", out.display());
                 return Ok(ExitCode::SUCCESS);
             }
@@ -156,12 +210,77 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 out.display()
             );
             for file in drift {
-                println!("  {file}");
+                let state = if out.join(&file).exists() {
+                    "changed"
+                } else {
+                    "missing"
+                };
+                println!("  {state:<8} {file}");
             }
+            for file in stale {
+                println!("  stale    {file} (no longer generated)");
+            }
+            // The lock says which tools the crate has: name what a regeneration would change.
+            let before = &options.lock.all_names();
+            let mut after = generated.plan.lock_names();
+            after.extend(generated.plan.chosen_names());
+            let prefix = &generated.plan.connector.tool_prefix;
+            for (key, name) in &after {
+                match before.get(key) {
+                    None if !before.is_empty() => println!("  tool added: {prefix}{name} ({key})"),
+                    Some(old) if old != name => {
+                        println!("  tool renamed: {prefix}{old} → {prefix}{name} ({key})")
+                    }
+                    _ => {}
+                }
+            }
+            for (key, name) in before {
+                if !after.contains_key(key) {
+                    println!("  tool removed: {prefix}{name} ({key})");
+                }
+            }
+            println!("run `mcpgen generate` with the same arguments to update it");
             Ok(ExitCode::from(1))
         }
+        Command::OverridesSchema => {
+            print!("{}", mcpgen::overrides::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff {
+            old,
+            new,
+            overrides,
+            name,
+            max_name_len,
+            format,
+        } => {
+            let overrides = read_overrides(&overrides)?;
+            let mut options = PlanOptions {
+                name,
+                max_name_len,
+                overrides,
+                lock: Lock::default(),
+                lenient: true,
+            };
+            let before = mcpgen::build(&old, &options)?;
+            // NEW is planned as a regeneration would plan it: keeping the names OLD gave.
+            options.lock.tools = before.plan.lock_names();
+            options.lenient = false;
+            let after = mcpgen::build(&new, &options)?;
+            print_warnings(&after.plan.warnings);
+            let report = mcpgen::diff::diff(&before.plan, &after.plan);
+            match format {
+                DiffFormat::Text => print!("{}", mcpgen::diff::render_text(&report)),
+                DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            Ok(if report.breaking > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Inspect { input, format } => {
-            let generated = mcpgen::build(&input.spec, &plan_options(&input))?;
+            let generated = mcpgen::build(&input.spec, &plan_options(&input, None)?)?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&generated.plan)?),
                 Format::Ir => println!("{}", serde_json::to_string_pretty(&generated.api)?),

@@ -3,6 +3,9 @@
 //! An operationId that is already valid and short enough is the name. Any other name (cleaned,
 //! derived from method and path, or too long) ends in `_` and six hex digits of a hash of method and
 //! path when it is too long or collides, so it does not depend on which other operations exist.
+//!
+//! Names chosen in the overrides file come first; names recorded in `mcpgen.lock` by the previous
+//! generation come next, so a tool never loses its name to an operation added later.
 
 use std::collections::HashMap;
 
@@ -19,6 +22,19 @@ pub struct NameSource<'a> {
     pub operation_id: Option<&'a str>,
     pub method: Method,
     pub path: &'a str,
+    /// The name the overrides file gives (already checked to be valid and unique).
+    pub chosen: Option<&'a str>,
+    /// The name the previous generation gave.
+    pub locked: Option<&'a str>,
+}
+
+/// Whether `name` is a valid tool name within `budget`.
+pub fn is_valid(name: &str, budget: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= budget
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Replaces every character outside `[A-Za-z0-9_-]` with `_`.
@@ -81,10 +97,35 @@ fn with_suffix(base: &str, method: Method, path: &str, budget: usize) -> String 
 
 /// Names for all operations, in their order. `budget` is the maximum length (at least 8).
 pub fn assign(sources: &[NameSource], budget: usize) -> Vec<String> {
+    // Names that are settled before any is derived: chosen ones, then locked ones still valid.
+    let mut reserved: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in sources.iter().enumerate() {
+        if let Some(name) = s.chosen {
+            reserved.insert(name, i);
+        }
+    }
+    for (i, s) in sources.iter().enumerate() {
+        if s.chosen.is_none()
+            && let Some(name) = s.locked
+            && is_valid(name, budget)
+        {
+            reserved.entry(name).or_insert(i);
+        }
+    }
+    let settled = |i: usize| -> Option<&str> {
+        let s = &sources[i];
+        s.chosen
+            .or(s.locked)
+            .filter(|n| reserved.get(n) == Some(&i))
+    };
     // Each candidate, and whether it is the operationId exactly as written.
     let mut names: Vec<(String, bool)> = sources
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
+            if let Some(name) = settled(i) {
+                return (name.to_string(), true);
+            }
             let (base, exact) = match s.operation_id {
                 Some(id) => {
                     let clean = sanitize(id);
@@ -108,8 +149,10 @@ pub fn assign(sources: &[NameSource], budget: usize) -> Vec<String> {
     let mut groups: Vec<Vec<usize>> = by_name.into_values().filter(|g| g.len() > 1).collect();
     groups.sort();
     for group in groups {
+        // A settled name keeps it; against one, even an exact operationId gives way.
+        let has_settled = group.iter().any(|&i| settled(i).is_some());
         for i in group {
-            if !names[i].1 {
+            if settled(i).is_none() && (has_settled || !names[i].1) {
                 let s = &sources[i];
                 names[i].0 = with_suffix(&names[i].0, s.method, s.path, budget);
             }
@@ -140,6 +183,8 @@ mod tests {
             operation_id: id,
             method,
             path,
+            chosen: None,
+            locked: None,
         }
     }
 
@@ -218,5 +263,39 @@ mod tests {
         assert_eq!(after[4], before[0]);
         assert_eq!(after[3], before[1]);
         assert_eq!(after[1], before[2]);
+    }
+
+    #[test]
+    fn chosen_and_locked_names_win_over_later_operations() {
+        let mut old = src(Some("orders.get"), Method::Get, "/orders/{id}");
+        assert_eq!(assign(&[old], 64), ["orders_get"]);
+        // An operation added later whose operationId is exactly that name gives way.
+        old = src(Some("orders.get"), Method::Get, "/orders/{id}");
+        old.locked = Some("orders_get");
+        let names = assign(
+            &[src(Some("orders_get"), Method::Get, "/v2/orders/{id}"), old],
+            64,
+        );
+        assert_eq!(names[1], "orders_get");
+        assert_eq!(
+            names[0],
+            format!(
+                "orders_get_{}",
+                operation_hash(Method::Get, "/v2/orders/{id}")
+            )
+        );
+        // A chosen name beats a locked one.
+        let mut renamed = src(Some("listOrders"), Method::Get, "/orders");
+        renamed.chosen = Some("find_orders");
+        renamed.locked = Some("listOrders");
+        let mut taker = src(None, Method::Get, "/find");
+        taker.locked = Some("find_orders");
+        let names = assign(&[taker, renamed], 64);
+        assert_eq!(names[1], "find_orders");
+        assert_eq!(names[0], "get_find");
+        // A locked name longer than a new budget is derived again.
+        let mut long = src(Some("abcdefghijklmnopqrstuvwxyz"), Method::Get, "/a");
+        long.locked = Some("abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(assign(&[long], 20)[0].len(), 20);
     }
 }

@@ -7,6 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::emit::HOOKS_FILE;
 use crate::error::{Error, Result};
+use crate::lock::Lock;
 
 fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     move |source| Error::Write {
@@ -15,8 +16,28 @@ fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
     }
 }
 
+/// Files the previous generation wrote (per its lock) that `files` no longer has. Files the user
+/// added are never in the lock, so they are never stale.
+pub fn stale(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>> {
+    let previous = Lock::read(out)?;
+    Ok(previous
+        .files
+        .into_iter()
+        .filter(|f| !files.contains_key(f) && f != HOOKS_FILE && is_inside(f))
+        .filter(|f| out.join(f).exists())
+        .collect())
+}
+
+/// A lock could be edited by hand: only plain relative paths are ever deleted.
+fn is_inside(file: &str) -> bool {
+    Path::new(file)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+}
+
 /// Writes `files` under `out`. A new directory is built beside it and moved into place whole; in an
-/// existing one each file is replaced atomically and the user's `src/hooks.rs` is kept.
+/// existing one each file is replaced atomically, the user's `src/hooks.rs` is kept, and files the
+/// previous generation wrote that no longer belong are removed.
 pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
     if !out.exists() {
         let parent = match out.parent() {
@@ -44,6 +65,7 @@ pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
             }
         });
     }
+    let stale = stale(out, files)?;
     for (name, content) in files {
         let path = out.join(name);
         if name == HOOKS_FILE && path.exists() {
@@ -59,10 +81,15 @@ pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
             source: e.error,
         })?;
     }
+    for name in stale {
+        let path = out.join(&name);
+        std::fs::remove_file(&path).map_err(write_error(&path))?;
+    }
     Ok(())
 }
 
 /// The files under `out` that differ from `files` (missing or changed). `src/hooks.rs` only has to exist.
+/// Stale files (see [`stale`]) are reported by the caller.
 pub fn drift(out: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
     let mut differing = Vec::new();
     for (name, content) in files {
@@ -142,6 +169,25 @@ mod tests {
             "// mine\n"
         );
         assert!(drift(&out, &files).is_empty());
+        // A file the previous generation wrote and this one does not is removed; the user's stays.
+        std::fs::write(out.join("Dockerfile"), "FROM x\n").unwrap();
+        std::fs::write(out.join("NOTES.md"), "mine\n").unwrap();
+        let lock = Lock {
+            version: 1,
+            files: vec![
+                "src/main.rs".into(),
+                "Dockerfile".into(),
+                "../outside".into(),
+            ],
+            ..Lock::default()
+        };
+        std::fs::write(out.join(crate::lock::LOCK_FILE), lock.render().unwrap()).unwrap();
+        assert_eq!(stale(&out, &files).unwrap(), ["Dockerfile"]);
+        write(&out, &files).unwrap();
+        assert!(!out.join("Dockerfile").exists());
+        assert!(out.join("NOTES.md").exists());
+        std::fs::remove_file(out.join("NOTES.md")).unwrap();
+        std::fs::remove_file(out.join(crate::lock::LOCK_FILE)).unwrap();
         // No staging directory is left beside the output.
         let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);

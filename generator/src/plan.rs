@@ -8,25 +8,24 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::inline::inline;
 use crate::ir::*;
+use crate::lock::Lock;
 use crate::naming::{self, NameSource};
 use crate::normalize::media_is_json;
+use crate::overrides::{self, Overrides, ToolOverride};
 
 /// What planning needs besides the IR.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
-    /// The connector's name (binary and crate); from the spec's title when `None`.
+    /// The connector's name (binary and crate); else the overrides file's; else from the title.
     pub name: Option<String>,
-    /// The longest tool name allowed (clients that prefix names need less than 64).
-    pub max_name_len: usize,
-}
-
-impl Default for PlanOptions {
-    fn default() -> Self {
-        PlanOptions {
-            name: None,
-            max_name_len: naming::DEFAULT_BUDGET,
-        }
-    }
+    /// The longest tool name allowed (clients that prefix names need less than 64); else the
+    /// overrides file's; else 64.
+    pub max_name_len: Option<usize>,
+    pub overrides: Option<Overrides>,
+    /// The previous generation's lock: its tool names are kept where still valid.
+    pub lock: Lock,
+    /// Skip overrides for operations the spec lacks instead of failing (for `mcpgen diff`).
+    pub lenient: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +33,33 @@ pub struct Plan {
     pub connector: ConnectorPlan,
     pub tools: Vec<ToolPlan>,
     pub warnings: Vec<String>,
+}
+
+impl Plan {
+    /// Tool names (before the prefix) by operation key, for `mcpgen.lock`. Names the overrides
+    /// file chose are left out: removing the rename must bring the spec's name back.
+    pub fn lock_names(&self) -> std::collections::BTreeMap<String, String> {
+        self.names(false)
+    }
+
+    /// Tool names the overrides file chose (before the prefix), by operation key.
+    pub fn chosen_names(&self) -> std::collections::BTreeMap<String, String> {
+        self.names(true)
+    }
+
+    fn names(&self, chosen: bool) -> std::collections::BTreeMap<String, String> {
+        self.tools
+            .iter()
+            .filter(|t| t.name_chosen == chosen)
+            .map(|t| {
+                let name = t
+                    .name
+                    .strip_prefix(&self.connector.tool_prefix)
+                    .unwrap_or(&t.name);
+                (t.key.clone(), name.to_string())
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +74,8 @@ pub struct ConnectorPlan {
     pub instructions: String,
     pub servers: Vec<Server>,
     pub security_schemes: Vec<SchemePlan>,
+    /// Put in front of every tool name by the overrides file.
+    pub tool_prefix: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +124,10 @@ pub struct EnvVar {
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolPlan {
     pub name: String,
+    /// How the overrides file and the lock name the operation: operationId, or `METHOD /path`.
+    pub key: String,
+    /// The overrides file gave the name.
+    pub name_chosen: bool,
     pub title: Option<String>,
     pub description: String,
     pub input_schema: Value,
@@ -108,6 +140,23 @@ pub struct ToolPlan {
     pub security: Vec<SecurityRequirement>,
     pub annotations: Annotations,
     pub servers: Vec<Server>,
+    /// Ask the user before each call.
+    pub confirm: bool,
+    pub timeout_secs: Option<u64>,
+    pub response_limit: Option<usize>,
+    /// Values the runtime puts into the arguments after validating them.
+    pub presets: Vec<PresetPlan>,
+}
+
+/// A value from the overrides file: `fixed` always replaces what is there, a default fills a gap.
+#[derive(Debug, Clone, Serialize)]
+pub struct PresetPlan {
+    /// The argument (a parameter's argument name, or `body`).
+    pub arg: String,
+    /// Field names inside the argument (wire names), for body fields.
+    pub path: Vec<String>,
+    pub value: Value,
+    pub fixed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +178,8 @@ pub struct BodyPlan {
     pub media_type: String,
     pub required: bool,
     pub encoding: Vec<FieldEncoding>,
+    /// Top-level body fields renamed by the overrides file: (argument's name, wire name).
+    pub renames: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -194,17 +245,38 @@ fn check_name(name: &str) -> Result<()> {
 }
 
 pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
-    if options.max_name_len < 16 || options.max_name_len > 64 {
+    let overrides = options.overrides.as_ref();
+    let wide = overrides
+        .map(|o| o.spec.connector.clone())
+        .unwrap_or_default();
+    let max_name_len = options
+        .max_name_len
+        .or(wide.max_name_len)
+        .unwrap_or(naming::DEFAULT_BUDGET);
+    if !(16..=64).contains(&max_name_len) {
         return Err(Error::Option(format!(
-            "--max-name-len {}: choose a length from 16 to 64",
-            options.max_name_len
+            "--max-name-len {max_name_len}: choose a length from 16 to 64"
         )));
     }
-    let name = match &options.name {
-        Some(name) => name.clone(),
+    let name = match options.name.clone().or(wide.name.clone()) {
+        Some(name) => name,
         None => connector_name(&api.info.title),
     };
     check_name(&name)?;
+    let tool_prefix = wide.tool_prefix.clone().unwrap_or_default();
+    if let Some(o) = overrides
+        && !tool_prefix.is_empty()
+        && (!naming::is_valid(&tool_prefix, max_name_len - 8))
+    {
+        return Err(o.error(
+            &["connector", "tool_prefix"],
+            format!(
+                "`connector.tool_prefix` `{tool_prefix}`: use letters, digits, `_` and `-`, at most {} characters",
+                max_name_len - 8
+            ),
+        ));
+    }
+    let budget = max_name_len - tool_prefix.len();
     let env_prefix = name.to_shouty_snake_case();
     let mut warnings = api.warnings.clone();
 
@@ -219,38 +291,122 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         }
     }
 
-    let sources: Vec<NameSource> = api
-        .operations
-        .iter()
-        .map(|op| NameSource {
-            operation_id: op.operation_id.as_deref(),
-            method: op.method,
-            path: &op.path,
-        })
-        .collect();
-    let names = naming::assign(&sources, options.max_name_len);
+    let resolution = match overrides {
+        Some(o) => o.resolve(api, options.lenient)?,
+        None => overrides::Resolution {
+            included: vec![true; api.operations.len()],
+            tool: vec![None; api.operations.len()],
+            warnings: Vec::new(),
+        },
+    };
+    warnings.extend(resolution.warnings.iter().cloned());
+    let tool_override = |i: usize| -> Option<(&Overrides, &str, &ToolOverride)> {
+        let o = overrides?;
+        let key = resolution.tool[i].as_deref()?;
+        Some((o, key, &o.spec.tools[key]))
+    };
 
-    let mut tools = Vec::with_capacity(api.operations.len());
-    for (op, name) in api.operations.iter().zip(names) {
-        tools.push(tool_plan(api, op, name, &mut warnings));
+    let chosen: Vec<Option<&str>> = (0..api.operations.len())
+        .map(|i| tool_override(i).and_then(|(_, _, t)| t.name.as_deref()))
+        .collect();
+    for i in 0..api.operations.len() {
+        if let (Some(new_name), Some((o, key, _))) = (chosen[i], tool_override(i)) {
+            if !naming::is_valid(new_name, budget) {
+                return Err(o.error(
+                    &["tools", key, "name"],
+                    format!(
+                        "`tools.{key}.name` `{new_name}`: a tool name uses letters, digits, `_` and `-`, at most {budget} characters{}",
+                        if tool_prefix.is_empty() { String::new() } else { format!(" (with the prefix `{tool_prefix}`)") }
+                    ),
+                ));
+            }
+            // Taking another tool's natural name would silently rename that tool.
+            let taken = api.operations.iter().enumerate().find(|(j, other)| {
+                *j != i
+                    && resolution.included[*j]
+                    && chosen[*j].is_none()
+                    && other.operation_id.as_deref() == Some(new_name)
+            });
+            if let Some((_, other)) = taken {
+                return Err(o.error(
+                    &["tools", key, "name"],
+                    format!(
+                        "`tools.{key}.name` `{new_name}` is already the name of operation `{}` ({} {}); choose another name or rename that operation too",
+                        new_name,
+                        other.method.as_str(),
+                        other.path
+                    ),
+                ));
+            }
+        }
     }
 
-    let description = api
-        .info
-        .summary
-        .clone()
-        .or_else(|| api.info.description.as_deref().map(first_paragraph))
-        .unwrap_or_else(|| format!("MCP connector for {}", api.info.title));
+    let keys: Vec<String> = api
+        .operations
+        .iter()
+        .map(overrides::operation_key)
+        .collect();
+    let included: Vec<usize> = (0..api.operations.len())
+        .filter(|&i| resolution.included[i])
+        .collect();
+    let sources: Vec<NameSource> = included
+        .iter()
+        .map(|&i| {
+            let op = &api.operations[i];
+            NameSource {
+                operation_id: op.operation_id.as_deref(),
+                method: op.method,
+                path: &op.path,
+                chosen: chosen[i],
+                locked: options.lock.tools.get(&keys[i]).map(String::as_str),
+            }
+        })
+        .collect();
+    let names = naming::assign(&sources, budget);
+
+    let mut tools = Vec::with_capacity(included.len());
+    for (&i, name) in included.iter().zip(names) {
+        let op = &api.operations[i];
+        let mut tool = tool_plan(
+            api,
+            op,
+            format!("{tool_prefix}{name}"),
+            tool_override(i),
+            &mut warnings,
+        )?;
+        tool.key = keys[i].clone();
+        tool.name_chosen = chosen[i].is_some();
+        tools.push(tool);
+    }
+
+    let description = wide.description.clone().unwrap_or_else(|| {
+        api.info
+            .summary
+            .clone()
+            .or_else(|| api.info.description.as_deref().map(first_paragraph))
+            .unwrap_or_else(|| format!("MCP connector for {}", api.info.title))
+    });
+    let servers = match &wide.base_url {
+        Some(url) => vec![Server {
+            url: url.clone(),
+            description: None,
+            variables: Vec::new(),
+        }],
+        None => api.servers.clone(),
+    };
     Ok(Plan {
         connector: ConnectorPlan {
             name,
             env_prefix,
-            title: api.info.title.clone(),
-            version: api.info.version.clone(),
+            title: wide.title.unwrap_or_else(|| api.info.title.clone()),
+            version: wide.version.unwrap_or_else(|| api.info.version.clone()),
             description,
-            instructions: api.info.description.clone().unwrap_or_default(),
-            servers: api.servers.clone(),
+            instructions: wide
+                .instructions
+                .unwrap_or_else(|| api.info.description.clone().unwrap_or_default()),
+            servers,
             security_schemes,
+            tool_prefix,
         },
         tools,
         warnings,
@@ -447,11 +603,43 @@ fn choose_content(body: &RequestBody) -> Option<&Content> {
     body.contents.iter().min_by_key(|c| rank(&c.media_type))
 }
 
-fn tool_plan(api: &Api, op: &Operation, name: String, warnings: &mut Vec<String>) -> ToolPlan {
+fn tool_plan(
+    api: &Api,
+    op: &Operation,
+    name: String,
+    custom: Option<(&Overrides, &str, &ToolOverride)>,
+    warnings: &mut Vec<String>,
+) -> Result<ToolPlan> {
     let mut properties = Map::new();
     let mut required = Vec::new();
 
-    let body_content = op.request_body.as_ref().and_then(choose_content);
+    let body_content = match (custom, &op.request_body) {
+        (Some((o, key, t)), body) if t.body_media_type.is_some() => {
+            let wanted = t.body_media_type.as_deref().unwrap_or_default();
+            let offered: Vec<&Content> = body.iter().flat_map(|b| &b.contents).collect();
+            match offered
+                .iter()
+                .find(|c| c.media_type.eq_ignore_ascii_case(wanted))
+            {
+                Some(c) => Some(*c),
+                None => {
+                    let list: Vec<&str> = offered.iter().map(|c| c.media_type.as_str()).collect();
+                    return Err(o.error(
+                        &["tools", key, "body_media_type"],
+                        if list.is_empty() {
+                            format!("`tools.{key}.body_media_type`: the operation takes no request body; remove the entry")
+                        } else {
+                            format!(
+                                "`tools.{key}.body_media_type` `{wanted}`: the operation offers {}; pick one of those",
+                                list.join(", ")
+                            )
+                        },
+                    ));
+                }
+            }
+        }
+        (_, body) => body.as_ref().and_then(choose_content),
+    };
     // Argument names: the parameter's name made safe for clients; a name shared by two
     // locations (or with `body`) gets its location appended.
     let safe = |n: &str| -> String {
@@ -529,7 +717,9 @@ fn tool_plan(api: &Api, op: &Operation, name: String, warnings: &mut Vec<String>
             map.entry("description")
                 .or_insert_with(|| Value::String(d.clone()));
         }
-        if request_body.contents.len() > 1 {
+        if request_body.contents.len() > 1
+            && custom.is_none_or(|(_, _, t)| t.body_media_type.is_none())
+        {
             warnings.push(format!(
                 "{} {}: request body offers {}; using `{}`",
                 op.method.as_str(),
@@ -551,20 +741,17 @@ fn tool_plan(api: &Api, op: &Operation, name: String, warnings: &mut Vec<String>
             media_type: content.media_type.clone(),
             required: request_body.required,
             encoding: content.encoding.clone(),
+            renames: Vec::new(),
         });
     }
 
-    let mut input_schema = json!({"type": "object", "properties": properties});
-    if !required.is_empty() {
-        input_schema["required"] = Value::Array(required);
-    }
-    input_schema["additionalProperties"] = Value::Bool(false);
-
-    ToolPlan {
+    let mut tool = ToolPlan {
         name,
+        key: String::new(),
+        name_chosen: false,
         title: op.summary.clone(),
         description: description(op),
-        input_schema,
+        input_schema: Value::Null,
         method: op.method,
         path: op.path.clone(),
         operation_id: op.operation_id.clone(),
@@ -574,7 +761,354 @@ fn tool_plan(api: &Api, op: &Operation, name: String, warnings: &mut Vec<String>
         security: op.security.clone(),
         annotations: Annotations::for_method(op.method),
         servers: op.servers.clone(),
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: Vec::new(),
+    };
+    let mut inputs = Inputs {
+        properties,
+        required,
+    };
+    if let Some((o, key, t)) = custom {
+        customise(&mut tool, &mut inputs, o, key, t)?;
     }
+    let mut input_schema = json!({"type": "object", "properties": inputs.properties});
+    if !inputs.required.is_empty() {
+        input_schema["required"] = Value::Array(inputs.required);
+    }
+    input_schema["additionalProperties"] = Value::Bool(false);
+    tool.input_schema = input_schema;
+    Ok(tool)
+}
+
+/// The input schema's properties and required list while they are being built.
+struct Inputs {
+    properties: Map<String, Value>,
+    required: Vec<Value>,
+}
+
+/// Applies one `tools` entry of the overrides file.
+fn customise(
+    tool: &mut ToolPlan,
+    inputs: &mut Inputs,
+    o: &Overrides,
+    key: &str,
+    t: &ToolOverride,
+) -> Result<()> {
+    if let Some(title) = &t.title {
+        tool.title = Some(title.clone());
+    }
+    if let Some(description) = &t.description {
+        tool.description = description.clone();
+    }
+    if let Some(more) = &t.description_append {
+        tool.description = format!("{}\n\n{more}", tool.description);
+    }
+    let a = &t.annotations;
+    let forced = &mut tool.annotations;
+    forced.read_only = a.read_only.unwrap_or(forced.read_only);
+    forced.destructive = a.destructive.unwrap_or(forced.destructive);
+    forced.idempotent = a.idempotent.unwrap_or(forced.idempotent);
+    forced.open_world = a.open_world.unwrap_or(forced.open_world);
+    tool.confirm = t.confirm;
+    for (what, value) in [
+        ("timeout_secs", t.timeout_secs.map(|v| v as usize)),
+        ("response_limit", t.response_limit),
+    ] {
+        if value == Some(0) {
+            return Err(o.error(
+                &["tools", key, what],
+                format!("`tools.{key}.{what}` must be at least 1"),
+            ));
+        }
+    }
+    tool.timeout_secs = t.timeout_secs;
+    tool.response_limit = t.response_limit;
+    for (input, p) in &t.params {
+        customise_input(tool, inputs, o, key, input, p)?;
+    }
+    Ok(())
+}
+
+/// Where an entry of `params` points: a parameter (by index) or a field inside the body.
+enum Target {
+    Param(usize),
+    BodyField(Vec<String>),
+}
+
+fn customise_input(
+    tool: &mut ToolPlan,
+    inputs: &mut Inputs,
+    o: &Overrides,
+    key: &str,
+    input: &str,
+    p: &overrides::ParamOverride,
+) -> Result<()> {
+    let at = ["tools", key, "params", input];
+    let fail = |message: String| o.error(&at, format!("`tools.{key}.params.{input}`: {message}"));
+    let target = if let Some(i) = tool.params.iter().position(|q| q.arg == input) {
+        Target::Param(i)
+    } else if let Some(field) = input.strip_prefix("body.").filter(|_| tool.body.is_some()) {
+        Target::BodyField(field.split('.').map(str::to_owned).collect())
+    } else {
+        let by_wire: Vec<usize> = (0..tool.params.len())
+            .filter(|&i| tool.params[i].name == input)
+            .collect();
+        match by_wire.as_slice() {
+            [i] => Target::Param(*i),
+            [] => {
+                let mut known: Vec<String> = tool.params.iter().map(|q| q.arg.clone()).collect();
+                known.extend(tool.params.iter().map(|q| q.name.clone()));
+                if let Some(Value::Object(fields)) = inputs
+                    .properties
+                    .get("body")
+                    .and_then(|b| b.get("properties"))
+                {
+                    known.extend(fields.keys().map(|f| format!("body.{f}")));
+                }
+                let hint = match crate::refs::closest(input, known.iter().map(String::as_str)) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None if known.is_empty() => "the operation has no inputs".into(),
+                    None => format!("its inputs are: {}", known.join(", ")),
+                };
+                return Err(fail(format!(
+                    "the operation has no input `{input}`; {hint}"
+                )));
+            }
+            several => {
+                let args: Vec<&str> = several
+                    .iter()
+                    .map(|&i| tool.params[i].arg.as_str())
+                    .collect();
+                return Err(fail(format!(
+                    "`{input}` is the name of several parameters; use the argument name: {}",
+                    args.join(" or ")
+                )));
+            }
+        }
+    };
+
+    match target {
+        Target::Param(i) => {
+            let arg = tool.params[i].arg.clone();
+            let schema = inputs
+                .properties
+                .get_mut(&arg)
+                .expect("every parameter has a property");
+            edit_schema(schema, p, &fail)?;
+            if let Some(value) = &p.default {
+                tool.presets.push(PresetPlan {
+                    arg: arg.clone(),
+                    path: Vec::new(),
+                    value: value.clone(),
+                    fixed: false,
+                });
+            }
+            if let Some(value) = &p.fixed {
+                inputs.properties.shift_remove(&arg);
+                inputs.required.retain(|r| r != arg.as_str());
+                tool.presets.push(PresetPlan {
+                    arg: arg.clone(),
+                    path: Vec::new(),
+                    value: value.clone(),
+                    fixed: true,
+                });
+            } else if p.hidden {
+                if tool.params[i].required {
+                    return Err(fail(format!(
+                        "the API requires `{input}`, so it cannot be hidden; give it a `fixed` value instead"
+                    )));
+                }
+                inputs.properties.shift_remove(&arg);
+                tool.params.remove(i);
+            } else if let Some(new) = &p.rename {
+                rename_property(
+                    &mut inputs.properties,
+                    &mut inputs.required,
+                    &arg,
+                    new,
+                    &fail,
+                )?;
+                tool.params[i].arg = new.clone();
+                for preset in tool.presets.iter_mut().filter(|x| x.arg == arg) {
+                    preset.arg = new.clone();
+                }
+            }
+        }
+        Target::BodyField(path) => {
+            let body_schema = inputs
+                .properties
+                .get_mut("body")
+                .expect("a body has a property");
+            let fields: Vec<String> = body_schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|f| f.keys().map(|k| format!("body.{k}")).collect())
+                .unwrap_or_default();
+            let (parent, field) = body_field(body_schema, &path).ok_or_else(|| {
+                let hint = match crate::refs::closest(input, fields.iter().map(String::as_str)) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None if fields.is_empty() => "the body has no named fields".into(),
+                    None => format!("its fields are: {}", fields.join(", ")),
+                };
+                fail(format!(
+                    "the request body has no field `{}`; {hint}",
+                    path.join(".")
+                ))
+            })?;
+            let field_required = parent
+                .get("required")
+                .and_then(Value::as_array)
+                .is_some_and(|r| r.iter().any(|x| x == field.as_str()));
+            let props = parent
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .expect("found above");
+            edit_schema(props.get_mut(&field).expect("found above"), p, &fail)?;
+            if let Some(value) = &p.default {
+                tool.presets.push(PresetPlan {
+                    arg: "body".into(),
+                    path: path.clone(),
+                    value: value.clone(),
+                    fixed: false,
+                });
+            }
+            let remove = p.fixed.is_some() || p.hidden;
+            if p.fixed.is_none() && p.hidden && field_required {
+                return Err(fail(format!(
+                    "the API requires body field `{}`, so it cannot be hidden; give it a `fixed` value instead",
+                    path.join(".")
+                )));
+            }
+            if remove {
+                props.shift_remove(&field);
+                if let Some(Value::Array(r)) = parent.get_mut("required") {
+                    r.retain(|x| x != field.as_str());
+                }
+            }
+            if let Some(value) = &p.fixed {
+                tool.presets.push(PresetPlan {
+                    arg: "body".into(),
+                    path: path.clone(),
+                    value: value.clone(),
+                    fixed: true,
+                });
+                // The model may now send no body at all; the fixed field still goes out.
+            } else if let Some(new) = p.rename.as_ref().filter(|_| !remove) {
+                if path.len() != 1 {
+                    return Err(fail("only top-level body fields can be renamed".into()));
+                }
+                let Value::Object(parent_map) = parent else {
+                    unreachable!()
+                };
+                let mut props = match parent_map.remove("properties") {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                let mut req: Vec<Value> = match parent_map.remove("required") {
+                    Some(Value::Array(r)) => r,
+                    _ => Vec::new(),
+                };
+                rename_property(&mut props, &mut req, &field, new, &fail)?;
+                parent_map.insert("properties".into(), Value::Object(props));
+                if !req.is_empty() {
+                    parent_map.insert("required".into(), Value::Array(req));
+                }
+                if let Some(b) = &mut tool.body {
+                    b.renames.push((new.clone(), field.clone()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The object schema holding the field at `path` inside `schema`, and the field's name.
+fn body_field<'a>(schema: &'a mut Value, path: &[String]) -> Option<(&'a mut Value, String)> {
+    let (last, parents) = path.split_last()?;
+    let mut at = schema;
+    for name in parents {
+        at = at.get_mut("properties")?.get_mut(name.as_str())?;
+    }
+    at.get("properties")?.get(last.as_str())?;
+    Some((at, last.clone()))
+}
+
+/// Sets the description and default an override gives, after checking values against the schema.
+fn edit_schema(
+    schema: &mut Value,
+    p: &overrides::ParamOverride,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<()> {
+    for (what, value) in [("default", &p.default), ("fixed", &p.fixed)] {
+        let Some(value) = value else { continue };
+        let validator = jsonschema::draft202012::new(schema)
+            .map_err(|e| fail(format!("the input's schema cannot check values: {e}")))?;
+        let problems: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| e.to_string())
+            .collect();
+        if !problems.is_empty() {
+            return Err(fail(format!(
+                "the {what} value {value} does not fit the input's schema: {}; change the value",
+                problems.join("; ")
+            )));
+        }
+    }
+    if p.default.is_some() && p.fixed.is_some() {
+        return Err(fail("give either `default` or `fixed`, not both".into()));
+    }
+    if let Value::Object(map) = schema {
+        if let Some(d) = &p.description {
+            map.insert("description".into(), Value::String(d.clone()));
+        }
+        if let Some(d) = &p.default {
+            map.insert("default".into(), d.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Renames property `old` to `new`, keeping its place in the order.
+fn rename_property(
+    properties: &mut Map<String, Value>,
+    required: &mut [Value],
+    old: &str,
+    new: &str,
+    fail: &dyn Fn(String) -> Error,
+) -> Result<()> {
+    let valid = !new.is_empty()
+        && new.len() <= 64
+        && new
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !valid {
+        return Err(fail(format!(
+            "`rename` `{new}`: use letters, digits, `_`, `.` and `-`, at most 64 characters"
+        )));
+    }
+    if properties.contains_key(new) {
+        return Err(fail(format!(
+            "`rename` `{new}`: the tool already has an input of that name; choose another"
+        )));
+    }
+    *properties = std::mem::take(properties)
+        .into_iter()
+        .map(|(k, v)| {
+            if k == old {
+                (new.to_string(), v)
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    for r in required.iter_mut() {
+        if r == old {
+            *r = Value::String(new.into());
+        }
+    }
+    Ok(())
 }
 
 /// Removes `readOnly` properties: the server sets them, so a request must not carry them.

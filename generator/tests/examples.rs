@@ -7,14 +7,21 @@
 use std::path::{Path, PathBuf};
 
 use mcpgen::emit::RuntimeDependency;
+use mcpgen::lock::Lock;
+use mcpgen::overrides::Overrides;
 use mcpgen::plan::PlanOptions;
 
-/// (spec under `specs/`, connector name, directory under `generated/`)
-pub const EXAMPLES: &[(&str, &str)] = &[
-    ("orders-openapi-3.0.yaml", "orders"),
-    ("inventory-openapi-3.1.yaml", "inventory"),
-    ("legacy-billing-swagger-2.0.yaml", "billing"),
-    ("catalog/openapi.json", "catalog"),
+/// (spec under `specs/`, connector name and directory under `generated/`, overrides file)
+pub const EXAMPLES: &[(&str, &str, Option<&str>)] = &[
+    ("orders-openapi-3.0.yaml", "orders", None),
+    ("inventory-openapi-3.1.yaml", "inventory", None),
+    ("legacy-billing-swagger-2.0.yaml", "billing", None),
+    ("catalog/openapi.json", "catalog", None),
+    (
+        "orders-openapi-3.0.yaml",
+        "shop",
+        Some("orders-overrides.yaml"),
+    ),
 ];
 
 fn root() -> PathBuf {
@@ -25,11 +32,13 @@ fn root() -> PathBuf {
 fn generated_crates_are_up_to_date() {
     let bless = std::env::var_os("MCPGEN_BLESS").is_some();
     let mut stale = Vec::new();
-    for (spec, name) in EXAMPLES {
+    for (spec, name, overrides) in EXAMPLES {
         let spec_path = root().join("specs").join(spec);
         let out = root().join("generated").join(name);
         let options = PlanOptions {
             name: Some(name.to_string()),
+            overrides: overrides.map(|o| Overrides::read(&root().join("specs").join(o)).unwrap()),
+            lock: Lock::read(&out).unwrap(),
             ..PlanOptions::default()
         };
         let generated = mcpgen::build(&spec_path.to_string_lossy(), &options)
@@ -42,7 +51,18 @@ fn generated_crates_are_up_to_date() {
         for file in mcpgen::output::drift(&out, &files) {
             stale.push(format!("generated/{name}/{file}"));
         }
-        insta::assert_json_snapshot!(format!("ir_{name}"), generated.api);
+        if overrides.is_none() {
+            insta::assert_json_snapshot!(format!("ir_{name}"), generated.api);
+        }
+    }
+    // The overrides file's published JSON Schema is generated from the Rust types.
+    let schema_path = root().join("schemas/overrides.schema.json");
+    let schema = mcpgen::overrides::json_schema();
+    if bless {
+        std::fs::write(&schema_path, &schema).unwrap();
+    }
+    if std::fs::read_to_string(&schema_path).ok().as_deref() != Some(schema.as_str()) {
+        stale.push("schemas/overrides.schema.json".into());
     }
     assert!(
         stale.is_empty(),
@@ -53,7 +73,7 @@ fn generated_crates_are_up_to_date() {
 
 #[test]
 fn generation_is_deterministic() {
-    for (spec, name) in EXAMPLES {
+    for (spec, name, _) in EXAMPLES {
         let spec_path = root()
             .join("specs")
             .join(spec)

@@ -66,7 +66,8 @@ impl Engine {
             .clone()
     }
 
-    fn validate(&self, index: usize, args: &Value) -> Result<(), String> {
+    /// Checks `args` against tool `index`'s input schema; the error names each bad argument.
+    pub fn validate(&self, index: usize, args: &Value) -> Result<(), String> {
         let validator = self.validators[index].get_or_init(|| {
             let schema = Value::Object((*self.input_schema(index)).clone());
             jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())
@@ -112,9 +113,10 @@ impl Engine {
         if let Err(message) = self.validate(index, &args_value) {
             return ToolOutput::error(message);
         }
-        let Value::Object(args) = args_value else {
+        let Value::Object(mut args) = args_value else {
             unreachable!()
         };
+        apply_overrides(tool, &mut args);
         let output = tokio::select! {
             output = self.execute(index, &args, forwarded) => output,
             () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
@@ -143,6 +145,10 @@ impl Engine {
         let retry_on_401 = auth::uses_oauth(&selected);
         let schema = self.input_schema(index);
         let body_schema = schema.get("properties").and_then(|p| p.get("body"));
+        let timeout = tool
+            .timeout_secs
+            .map(Duration::from_secs)
+            .unwrap_or(self.config.timeout);
         let mut refresh = false;
         let mut attempt = 0;
         loop {
@@ -177,7 +183,7 @@ impl Engine {
                 hook(tool, &mut prepared);
             }
             let builder = match prepared.to_reqwest(&self.http) {
-                Ok(b) => b.timeout(self.config.timeout),
+                Ok(b) => b.timeout(timeout),
                 Err(message) => {
                     return ToolOutput::error(scrub(
                         &format!("Invalid arguments for `{}`: {message}", tool.name),
@@ -190,11 +196,16 @@ impl Engine {
                 Ok(r) => r,
                 Err(e) => {
                     let what = if e.is_timeout() {
-                        format!(
-                            "timed out after {} s (raise {} if the API is this slow)",
-                            self.config.timeout.as_secs_f64(),
-                            crate::config::timeout_var(self.connector)
-                        )
+                        match tool.timeout_secs {
+                            Some(secs) => format!(
+                                "timed out after {secs} s (the overrides file sets `timeout_secs` for this tool)"
+                            ),
+                            None => format!(
+                                "timed out after {} s (raise {} if the API is this slow)",
+                                timeout.as_secs_f64(),
+                                crate::config::timeout_var(self.connector)
+                            ),
+                        }
                     } else {
                         response::describe_transport_error(&e)
                     };
@@ -252,9 +263,58 @@ impl Engine {
                     body: &body,
                 },
                 tool.name,
-                self.config.response_limit,
+                tool.response_limit.unwrap_or(self.config.response_limit),
             );
             return scrub_output(output, &prepared.secrets);
+        }
+    }
+}
+
+/// What the overrides file asks for, after validation: renamed body fields get their wire names
+/// back, fixed values are set, defaults fill gaps.
+fn apply_overrides(tool: &Tool, args: &mut Map<String, Value>) {
+    if let Some(body) = &tool.body
+        && !body.renames.is_empty()
+        && let Some(Value::Object(fields)) = args.get_mut("body")
+    {
+        *fields = std::mem::take(fields)
+            .into_iter()
+            .map(
+                |(k, v)| match body.renames.iter().find(|(arg, _)| *arg == k) {
+                    Some((_, wire)) => (wire.to_string(), v),
+                    None => (k, v),
+                },
+            )
+            .collect();
+    }
+    for preset in tool.presets {
+        // The generator wrote this JSON; it always parses.
+        let Ok(value) = serde_json::from_str::<Value>(preset.value) else {
+            continue;
+        };
+        let Some((last, parents)) = preset.path.split_last() else {
+            if preset.fixed || !args.contains_key(preset.arg) {
+                args.insert(preset.arg.to_string(), value);
+            }
+            continue;
+        };
+        if !preset.fixed && !args.contains_key(preset.arg) {
+            // A default for a field of a body the model did not send: there is nothing to fill.
+            continue;
+        }
+        let mut at = args
+            .entry(preset.arg.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        for name in parents {
+            let Value::Object(map) = at else { break };
+            at = map
+                .entry(name.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+        if let Value::Object(map) = at
+            && (preset.fixed || !map.contains_key(*last))
+        {
+            map.insert(last.to_string(), value);
         }
     }
 }

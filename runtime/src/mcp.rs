@@ -8,9 +8,11 @@ use std::sync::{Arc, OnceLock};
 #[allow(deprecated)] // LoggingLevel, SetLevelRequestParams: see `set_level`
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult, LoggingLevel,
-    PaginatedRequestParams, ResourceContents, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, Tool as McpTool, ToolAnnotations,
+    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
+    Implementation, InputRequest, InputRequiredResult, JsonObject, ListPromptsResult,
+    ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams, ProtocolVersion,
+    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool as McpTool,
+    ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
@@ -125,6 +127,102 @@ fn to_result(output: ToolOutput) -> CallToolResult {
     result
 }
 
+/// The key of the confirmation in `inputRequests`/`inputResponses` (2026-07-28).
+const CONFIRM_KEY: &str = "confirm";
+
+enum Confirmation {
+    Given,
+    /// 2026-07-28: the client asks the user and calls again with the answer.
+    Ask(InputRequiredResult),
+    Refused(String),
+}
+
+/// Asks the user, through the client's elicitation, whether `tool` may run with `args`: within
+/// the call for 2025-11-25 sessions, as an `input_required` result for 2026-07-28 clients.
+async fn confirmation(
+    tool: &crate::table::Tool,
+    args: &JsonObject,
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Confirmation {
+    let declined = |why: &str| {
+        Confirmation::Refused(format!(
+            "`{}` was not called: {why}. Nothing was sent to the API.",
+            tool.name
+        ))
+    };
+    let judge = |result: ElicitResult| {
+        let confirmed = result.action == ElicitationAction::Accept
+            && result
+                .content
+                .as_ref()
+                .and_then(|c| c.get(CONFIRM_KEY))
+                .and_then(serde_json::Value::as_bool)
+                == Some(true);
+        if confirmed {
+            Confirmation::Given
+        } else {
+            declined("the user did not confirm it")
+        }
+    };
+    if let Some(answer) = request
+        .input_responses
+        .as_ref()
+        .and_then(|r| r.get(CONFIRM_KEY))
+    {
+        return match serde_json::from_value::<ElicitResult>(answer.clone()) {
+            Ok(result) => judge(result),
+            Err(_) => declined("the confirmation answer was not an elicitation result"),
+        };
+    }
+    let can_ask = context
+        .client_capabilities()
+        .is_some_and(|c| c.elicitation.is_some());
+    if !can_ask {
+        return declined(
+            "it needs the user's confirmation, and this client cannot ask for it (it does not support elicitation)",
+        );
+    }
+    let mut shown = serde_json::to_string_pretty(args).unwrap_or_default();
+    if shown.len() > 2000 {
+        let mut cut = 2000;
+        while !shown.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        shown.truncate(cut);
+        shown.push_str("\n…");
+    }
+    let message = format!(
+        "Allow `{}` ({} {}) with these arguments?\n{shown}",
+        tool.title.unwrap_or(tool.name),
+        tool.method.as_str(),
+        tool.path
+    );
+    let schema = ElicitationSchema::builder()
+        .required_bool_with(CONFIRM_KEY, |b| b.description("Yes, make this call"))
+        .build_unchecked();
+    let params = ElicitRequestParams::FormElicitationParams {
+        meta: None,
+        message,
+        requested_schema: schema,
+    };
+    let modern = context
+        .protocol_version()
+        .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+    if modern {
+        let requests = [(
+            CONFIRM_KEY.to_string(),
+            InputRequest::Elicitation(ElicitRequest::new(params)),
+        )]
+        .into();
+        return Confirmation::Ask(InputRequiredResult::from_input_requests(requests));
+    }
+    match context.peer.create_elicitation(params).await {
+        Ok(result) => judge(result),
+        Err(e) => declined(&format!("asking the user failed: {e}")),
+    }
+}
+
 impl ServerHandler for Server {
     #[allow(deprecated)] // logging capability: see `set_level`
     fn get_info(&self) -> ServerConfig {
@@ -183,7 +281,24 @@ impl ServerHandler for Server {
             ));
         };
         info!(tool = %request.name, "tools/call");
-        let args = request.arguments.unwrap_or_default();
+        let tool = &self.engine.connector.tools[index];
+        let args = request.arguments.clone().unwrap_or_default();
+        if tool.confirm {
+            // Never ask the user about a call that would be rejected anyway.
+            if let Err(message) = self
+                .engine
+                .validate(index, &serde_json::Value::Object(args.clone()))
+            {
+                return Ok(to_result(ToolOutput::error(message)).into());
+            }
+            match confirmation(tool, &args, &request, &context).await {
+                Confirmation::Given => {}
+                Confirmation::Ask(input_required) => return Ok(input_required.into()),
+                Confirmation::Refused(message) => {
+                    return Ok(to_result(ToolOutput::error(message)).into());
+                }
+            }
+        }
         let forwarded = self.forwarded_headers(&context);
         let output = self
             .engine

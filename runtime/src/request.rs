@@ -334,6 +334,7 @@ mod tests {
             media_type: "application/json",
             required: false,
             encoding: &[],
+            renames: &[],
         }),
         security: &[],
         annotations: Annotations {
@@ -343,6 +344,10 @@ mod tests {
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     };
 
     fn args(v: Value) -> Map<String, Value> {

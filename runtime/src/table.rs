@@ -55,6 +55,27 @@ pub struct Tool {
     pub annotations: Annotations,
     /// Servers of this operation alone; empty means the connector's.
     pub servers: &'static [Server],
+    /// Ask the user (through the client) before each call.
+    pub confirm: bool,
+    /// Upstream timeout for this tool; `None`: the connector's.
+    pub timeout_secs: Option<u64>,
+    /// Longest response passed on for this tool; `None`: the connector's.
+    pub response_limit: Option<usize>,
+    /// Values the overrides file sets, put into the arguments after they are validated.
+    pub presets: &'static [Preset],
+}
+
+/// A value from the overrides file: `fixed` replaces whatever is there; otherwise it is a
+/// default that fills a gap the model left.
+#[derive(Debug)]
+pub struct Preset {
+    /// The argument: a parameter's argument name, or `body`.
+    pub arg: &'static str,
+    /// Field names inside the argument (wire names), for body fields.
+    pub path: &'static [&'static str],
+    /// JSON text.
+    pub value: &'static str,
+    pub fixed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +146,8 @@ pub struct Body {
     pub media_type: &'static str,
     pub required: bool,
     pub encoding: &'static [FieldEncoding],
+    /// Top-level fields whose argument name differs from the wire name: (argument, wire).
+    pub renames: &'static [(&'static str, &'static str)],
 }
 
 #[derive(Debug)]

@@ -2,13 +2,15 @@
 
 use std::path::Path;
 
+use std::sync::{Arc, Mutex};
+
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
-    ProtocolVersion, Tool,
+    CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, ElicitationCapability, Implementation, ProtocolVersion, Tool,
 };
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RunningService};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RequestContext, RunningService};
 use rmcp::transport::TokioChildProcess;
-use rmcp::{RoleClient, ServiceError};
+use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceError};
 
 /// Which protocol era the client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,23 +22,76 @@ pub enum Era {
 }
 
 pub struct Client {
-    pub service: RunningService<RoleClient, ClientConfig>,
+    pub service: RunningService<RoleClient, Handler>,
     /// The connector's stderr, when captured.
     stderr: Option<tokio::process::ChildStderr>,
+}
+
+/// The client side of server requests: answers elicitations the way a user would, when told to.
+#[derive(Clone)]
+pub struct Handler {
+    config: ClientConfig,
+    /// `Some(yes)`: declares elicitation and answers every question with `yes`.
+    answer: Option<bool>,
+    /// The messages the server asked the user.
+    pub asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl ClientHandler for Handler {
+    fn get_info(&self) -> ClientConfig {
+        self.config.clone()
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
+            self.asked.lock().unwrap().push(message.clone());
+        }
+        Ok(match self.answer {
+            Some(true) => ElicitResult::new(ElicitationAction::Accept)
+                .with_content(serde_json::json!({"confirm": true})),
+            _ => ElicitResult::new(ElicitationAction::Decline),
+        })
+    }
 }
 
 impl Client {
     /// Spawns `binary` with `env` (and nothing inherited but PATH) and connects in `era`.
     pub async fn start(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, false).await
+        Client::spawn(binary, env, era, false, None).await
     }
 
     /// Like [`Client::start`], keeping the connector's stderr for [`Client::close_reading_stderr`].
     pub async fn start_capturing(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, true).await
+        Client::spawn(binary, env, era, true, None).await
     }
 
-    async fn spawn(binary: &Path, env: &[(&str, String)], era: Era, capture: bool) -> Client {
+    /// Like [`Client::start`], for a client that supports elicitation and answers every question
+    /// with `answer` (accept and confirm, or decline).
+    pub async fn start_answering(
+        binary: &Path,
+        env: &[(&str, String)],
+        era: Era,
+        answer: bool,
+    ) -> Client {
+        Client::spawn(binary, env, era, false, Some(answer)).await
+    }
+
+    /// What the server asked the user so far.
+    pub fn asked(&self) -> Vec<String> {
+        self.service.service().asked.lock().unwrap().clone()
+    }
+
+    async fn spawn(
+        binary: &Path,
+        env: &[(&str, String)],
+        era: Era,
+        capture: bool,
+        answer: Option<bool>,
+    ) -> Client {
         let mut command = tokio::process::Command::new(binary);
         command.env_clear();
         if let Ok(path) = std::env::var("PATH") {
@@ -54,18 +109,24 @@ impl Client {
             .stderr(stderr_mode)
             .spawn()
             .expect("spawn connector");
-        let config = ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("mcpgen-e2e", "0.1.0"),
-        )
-        .with_protocol_version(ProtocolVersion::V_2025_11_25);
+        let mut capabilities = ClientCapabilities::default();
+        if answer.is_some() {
+            capabilities.elicitation = Some(ElicitationCapability::default());
+        }
+        let config = ClientConfig::new(capabilities, Implementation::new("mcpgen-e2e", "0.1.0"))
+            .with_protocol_version(ProtocolVersion::V_2025_11_25);
+        let handler = Handler {
+            config,
+            answer,
+            asked: Arc::default(),
+        };
         let lifecycle = match era {
             Era::Legacy => ClientLifecycleMode::Initialize,
             Era::Modern => ClientLifecycleMode::Discover {
                 preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             },
         };
-        let service = config
+        let service = handler
             .serve_with_lifecycle(transport, lifecycle)
             .await
             .expect("MCP session starts");

@@ -204,6 +204,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "createInvoice",
@@ -228,6 +232,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -244,6 +249,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getInvoice",
@@ -296,6 +305,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getInvoicePdf",
@@ -358,6 +371,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "voidInvoice",
@@ -392,6 +409,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/x-www-form-urlencoded",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -408,6 +426,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "uploadRemittance",
@@ -432,6 +454,7 @@ static TOOLS: &[Tool] = &[
             media_type: "multipart/form-data",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -454,5 +477,9 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
 ];

@@ -103,6 +103,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "createProduct",
@@ -116,6 +120,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -132,6 +137,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getProduct",
@@ -168,6 +177,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "replaceProduct",
@@ -192,6 +205,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -208,6 +222,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getCategoryTree",
@@ -247,5 +265,9 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
 ];

@@ -132,6 +132,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getStockItem",
@@ -174,6 +178,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "adjustStock",
@@ -198,6 +206,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -220,6 +229,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "createReservation",
@@ -233,6 +246,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -249,6 +263,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "releaseReservation",
@@ -285,6 +303,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "importStock",
@@ -298,6 +320,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -314,6 +337,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "downloadSnapshot",
@@ -371,5 +398,9 @@ static TOOLS: &[Tool] = &[
                 variables: &[],
             },
         ],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
 ];

@@ -186,6 +186,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "createOrder",
@@ -230,6 +234,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -252,6 +257,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getOrder",
@@ -304,6 +313,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "replaceOrder",
@@ -338,6 +351,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -360,6 +374,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "deleteOrder",
@@ -410,6 +428,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "updateOrder",
@@ -434,6 +456,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/merge-patch+json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -456,6 +479,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getOrderStatus",
@@ -498,6 +525,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "getShippingLabel",
@@ -550,6 +581,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "listOrderLineItemsWithFulfillmentStatusAndWarehouseAlloca_16bb46",
@@ -602,6 +637,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "orders_archive_255c97",
@@ -644,6 +683,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "orders_archive",
@@ -706,6 +749,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "createShipment",
@@ -740,6 +787,7 @@ static TOOLS: &[Tool] = &[
             media_type: "application/json",
             required: true,
             encoding: &[],
+            renames: &[],
         }),
         security: &[
             &[
@@ -762,6 +810,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "exportOrdersCsv",
@@ -808,6 +860,10 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
     Tool {
         name: "get_health",
@@ -826,5 +882,9 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[],
+        confirm: false,
+        timeout_secs: None,
+        response_limit: None,
+        presets: &[],
     },
 ];

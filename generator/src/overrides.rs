@@ -1,0 +1,515 @@
+//! The overrides file: the user's customisations of a connector, kept outside generated code so
+//! they survive regeneration. This module reads the file and resolves its targets against the IR;
+//! [`crate::plan`] applies what it asks for.
+//!
+//! Every target (operation, tag, path pattern, parameter) must exist in the spec: a stale override
+//! is an error that names the file, the line and the closest existing name.
+
+use std::collections::BTreeMap;
+
+use globset::{Glob, GlobMatcher};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::ir::{Api, Method, Operation};
+use crate::refs::closest;
+
+/// The file as written (YAML or JSON). Unknown keys are errors, so a typo cannot go unnoticed.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "mcpgen overrides")]
+pub struct OverridesFile {
+    /// The URL of this file's JSON Schema, for editors; ignored by mcpgen.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Settings of the whole connector.
+    #[serde(default)]
+    pub connector: ConnectorOverrides,
+    /// Operations that become tools. Empty: all of them. An operation is a tool when it matches
+    /// `include` (or `include` is empty) and does not match `exclude`: exclude wins.
+    #[serde(default)]
+    pub include: Filter,
+    /// Operations that do not become tools, even when `include` matches them.
+    #[serde(default)]
+    pub exclude: Filter,
+    /// Per-operation changes, keyed by operationId or by `METHOD /path` (`GET /orders/{id}`).
+    #[serde(default)]
+    pub tools: IndexMap<String, ToolOverride>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorOverrides {
+    /// Crate, binary and environment-variable prefix (`orders` → `ORDERS_BASE_URL`). `--name` wins.
+    pub name: Option<String>,
+    /// The server's title shown by clients; default: the spec's `info.title`.
+    pub title: Option<String>,
+    /// The server's version; default: the spec's `info.version`.
+    pub version: Option<String>,
+    /// One line saying what the connector is for.
+    pub description: Option<String>,
+    /// Sent to clients at initialize as the server's `instructions`; default: `info.description`.
+    pub instructions: Option<String>,
+    /// The API's default base URL (replaces the spec's `servers`); `PREFIX_BASE_URL` still wins.
+    pub base_url: Option<String>,
+    /// Put in front of every tool name (`shop_` → `shop_listOrders`).
+    pub tool_prefix: Option<String>,
+    /// The longest tool name, prefix included (16–64; default 64). `--max-name-len` wins.
+    pub max_name_len: Option<usize>,
+}
+
+/// Matches an operation when any entry of any list matches it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// Tags, exactly as the spec writes them.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Path templates as globs: `*` stays within one segment, `**` spans segments (`/admin/**`).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// HTTP methods (`GET`, `DELETE`, …).
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// operationIds as globs (`list*`).
+    #[serde(default)]
+    pub operations: Vec<String>,
+}
+
+impl Filter {
+    fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+            && self.paths.is_empty()
+            && self.methods.is_empty()
+            && self.operations.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolOverride {
+    /// The tool's name (before `tool_prefix`): letters, digits, `_` and `-`.
+    pub name: Option<String>,
+    /// A human-readable title.
+    pub title: Option<String>,
+    /// Replaces the description the spec gives.
+    pub description: Option<String>,
+    /// Appended to the description (after `description`, if both are given).
+    pub description_append: Option<String>,
+    /// Forces annotation hints; unset ones keep what the HTTP method implies.
+    #[serde(default)]
+    pub annotations: AnnotationOverrides,
+    /// Ask the user before every call (through the client's elicitation).
+    #[serde(default)]
+    pub confirm: bool,
+    /// Upstream timeout for this tool, in seconds (default: the connector's, 30 s).
+    #[schemars(range(min = 1))]
+    pub timeout_secs: Option<u64>,
+    /// Longest response passed to the model, in bytes, for this tool.
+    #[schemars(range(min = 1))]
+    pub response_limit: Option<usize>,
+    /// Which of the operation's request media types to send (default: JSON first).
+    pub body_media_type: Option<String>,
+    /// Per-input changes, keyed by parameter name (or its argument name, such as `id__path`)
+    /// or by `body.field` (`body.customer.email` for a nested field).
+    #[serde(default)]
+    pub params: IndexMap<String, ParamOverride>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AnnotationOverrides {
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamOverride {
+    /// Replaces the input's description.
+    pub description: Option<String>,
+    /// Shown to the model as the default and sent when the model leaves the input out.
+    pub default: Option<Value>,
+    /// Always sent with this value; the model never sees the input.
+    pub fixed: Option<Value>,
+    /// Never shown and never sent (only for inputs the API does not require).
+    #[serde(default)]
+    pub hidden: bool,
+    /// The input's name as the model sees it (the request still uses the spec's name).
+    pub rename: Option<String>,
+}
+
+/// An overrides file, read and parsed, with its text kept for error locations.
+#[derive(Debug, Clone)]
+pub struct Overrides {
+    pub file: String,
+    pub text: String,
+    pub spec: OverridesFile,
+}
+
+impl Overrides {
+    /// Reads and parses `path` (YAML or JSON).
+    pub fn read(path: &std::path::Path) -> Result<Overrides> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        Overrides::parse(&file, &text)
+    }
+
+    /// Parses `text`, read from `file`.
+    pub fn parse(file: &str, text: &str) -> Result<Overrides> {
+        let value = if text.trim().is_empty() {
+            Value::Object(Default::default())
+        } else {
+            crate::load::parse(file, text)?
+        };
+        let spec: OverridesFile = serde_path_to_error::deserialize(&value).map_err(|e| {
+            let path: Vec<String> = e
+                .path()
+                .iter()
+                .filter_map(|s| match s {
+                    serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                    serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                    _ => None,
+                })
+                .collect();
+            let overrides = Overrides {
+                file: file.into(),
+                text: text.into(),
+                spec: OverridesFile::default(),
+            };
+            let place = if path.is_empty() {
+                String::new()
+            } else {
+                format!("`{}`: ", path.join("."))
+            };
+            overrides.error(
+                &path.iter().map(String::as_str).collect::<Vec<_>>(),
+                format!(
+                    "{place}{}; see `mcpgen overrides-schema` for what the file may hold",
+                    e.inner()
+                ),
+            )
+        })?;
+        Ok(Overrides {
+            file: file.into(),
+            text: text.into(),
+            spec,
+        })
+    }
+
+    /// An error about the entry at `path` (keys from the top), with its line when it can be found.
+    pub fn error(&self, path: &[&str], message: String) -> Error {
+        Error::Overrides {
+            file: self.file.clone(),
+            line: line_of(&self.text, path),
+            message,
+        }
+    }
+}
+
+/// The line (1-based) of the entry reached by following `path`'s keys, each searched after the
+/// previous one. Works for block YAML and for JSON; `None` when a key cannot be found.
+fn line_of(text: &str, path: &[&str]) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    let mut found = None;
+    for key in path {
+        let quoted = [
+            format!("{key}:"),
+            format!("\"{key}\":"),
+            format!("'{key}':"),
+            format!("- {key}"),
+            format!("- \"{key}\""),
+            format!("- '{key}'"),
+            format!("\"{key}\""),
+        ];
+        let at = (from..lines.len()).find(|&i| {
+            let line = lines[i].trim_start();
+            quoted.iter().any(|q| line.starts_with(q.as_str()))
+                || (key.parse::<usize>().is_err() && line.contains(&format!("[{key}")))
+        });
+        match at {
+            Some(i) => {
+                found = Some(i + 1);
+                from = i;
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+/// The key an operation is known by in the overrides file: its operationId, or `METHOD /path`.
+pub fn operation_key(op: &Operation) -> String {
+    match &op.operation_id {
+        Some(id) => id.clone(),
+        None => format!("{} {}", op.method.as_str(), op.path),
+    }
+}
+
+/// What the overrides say about each operation of the API, checked against it.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// Per operation (in API order): whether it becomes a tool.
+    pub included: Vec<bool>,
+    /// Per operation: the key of its entry in `tools`, if any.
+    pub tool: Vec<Option<String>>,
+    pub warnings: Vec<String>,
+}
+
+struct FilterMatchers {
+    tags: Vec<String>,
+    paths: Vec<(String, GlobMatcher)>,
+    methods: Vec<Method>,
+    operations: Vec<(String, GlobMatcher)>,
+}
+
+impl FilterMatchers {
+    fn matches(&self, op: &Operation) -> bool {
+        self.tags.iter().any(|t| op.tags.contains(t))
+            || self.paths.iter().any(|(_, g)| g.is_match(&op.path))
+            || self.methods.contains(&op.method)
+            || self
+                .operations
+                .iter()
+                .any(|(_, g)| op.operation_id.as_deref().is_some_and(|id| g.is_match(id)))
+    }
+}
+
+impl Overrides {
+    fn glob(&self, at: &[&str], pattern: &str, literal_separator: bool) -> Result<GlobMatcher> {
+        globset::GlobBuilder::new(pattern)
+            .literal_separator(literal_separator)
+            .build()
+            .map(|g: Glob| g.compile_matcher())
+            .map_err(|e| self.error(at, format!("`{pattern}` is not a valid glob: {e}")))
+    }
+
+    fn filter(&self, which: &str, filter: &Filter, api: &Api) -> Result<FilterMatchers> {
+        let mut known_tags: Vec<&str> = api
+            .operations
+            .iter()
+            .flat_map(|o| o.tags.iter().map(String::as_str))
+            .collect();
+        known_tags.sort();
+        known_tags.dedup();
+        for tag in &filter.tags {
+            if !known_tags.contains(&tag.as_str()) {
+                let hint = match closest(tag, known_tags.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None if known_tags.is_empty() => "the spec tags no operation".into(),
+                    None => format!("the spec's tags are: {}", known_tags.join(", ")),
+                };
+                return Err(self.error(
+                    &[which, "tags", tag],
+                    format!(
+                        "`{which}.tags`: no operation has the tag `{tag}`; {hint} (fix the tag or remove it)"
+                    ),
+                ));
+            }
+        }
+        let mut paths = Vec::new();
+        for p in &filter.paths {
+            let g = self.glob(&[which, "paths", p], p, true)?;
+            if !api.operations.iter().any(|o| g.is_match(&o.path)) {
+                let hint = closest(p, api.operations.iter().map(|o| o.path.as_str()))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                return Err(self.error(
+                    &[which, "paths", p],
+                    format!("`{which}.paths`: `{p}` matches no path of the spec{hint}"),
+                ));
+            }
+            paths.push((p.clone(), g));
+        }
+        let mut methods = Vec::new();
+        for m in &filter.methods {
+            match Method::parse(&m.to_ascii_lowercase()) {
+                Some(method) => methods.push(method),
+                None => {
+                    return Err(self.error(
+                        &[which, "methods", m],
+                        format!(
+                            "`{which}.methods`: `{m}` is not an HTTP method; use GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH or TRACE"
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut operations = Vec::new();
+        for o in &filter.operations {
+            let g = self.glob(&[which, "operations", o], o, false)?;
+            let ids = || {
+                api.operations
+                    .iter()
+                    .filter_map(|op| op.operation_id.as_deref())
+            };
+            if !ids().any(|id| g.is_match(id)) {
+                let hint = closest(o, ids())
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                return Err(self.error(
+                    &[which, "operations", o],
+                    format!("`{which}.operations`: `{o}` matches no operationId of the spec{hint}"),
+                ));
+            }
+            operations.push((o.clone(), g));
+        }
+        Ok(FilterMatchers {
+            tags: filter.tags.clone(),
+            paths,
+            methods,
+            operations,
+        })
+    }
+
+    /// Checks every target against `api` and decides which operations become tools. With
+    /// `lenient`, entries for operations the spec lacks are skipped with a warning (`mcpgen diff`
+    /// applies one file to two versions of a spec).
+    pub fn resolve(&self, api: &Api, lenient: bool) -> Result<Resolution> {
+        let spec = &self.spec;
+        let include = self.filter("include", &spec.include, api);
+        let exclude = self.filter("exclude", &spec.exclude, api);
+        let (include, exclude) = if lenient {
+            (include.ok(), exclude.ok())
+        } else {
+            (Some(include?), Some(exclude?))
+        };
+        let mut resolution = Resolution::default();
+        for op in &api.operations {
+            let included =
+                spec.include.is_empty() || include.as_ref().is_some_and(|f| f.matches(op));
+            let excluded = exclude.as_ref().is_some_and(|f| f.matches(op));
+            resolution.included.push(included && !excluded);
+            resolution.tool.push(None);
+        }
+
+        let keys: Vec<String> = api.operations.iter().map(operation_key).collect();
+        for key in spec.tools.keys() {
+            let found = keys
+                .iter()
+                .position(|k| k == key)
+                .or_else(|| method_path_match(api, key));
+            match found {
+                Some(i) => {
+                    if let Some(previous) = &resolution.tool[i] {
+                        return Err(self.error(
+                            &["tools", key],
+                            format!(
+                                "`tools.{key}` and `tools.{previous}` name the same operation; merge them into one entry"
+                            ),
+                        ));
+                    }
+                    if !resolution.included[i] {
+                        resolution.warnings.push(format!(
+                            "{}: `tools.{key}` changes an operation that include/exclude leave out",
+                            self.file
+                        ));
+                    }
+                    resolution.tool[i] = Some(key.clone());
+                }
+                None if lenient => resolution.warnings.push(format!(
+                    "{}: `tools.{key}` names no operation of this spec; skipped",
+                    self.file
+                )),
+                None => {
+                    let hint = closest(key, keys.iter().map(String::as_str))
+                        .map(|c| format!("did you mean `{c}`?"))
+                        .unwrap_or_else(|| {
+                            "keys are operationIds or `METHOD /path` (see `mcpgen inspect`)".into()
+                        });
+                    return Err(self.error(
+                        &["tools", key],
+                        format!("`tools.{key}`: the spec has no operation `{key}`; {hint}"),
+                    ));
+                }
+            }
+        }
+
+        if !lenient && !resolution.included.iter().any(|&i| i) {
+            return Err(self.error(
+                &["include"],
+                "include/exclude leave no operation to become a tool; loosen them".into(),
+            ));
+        }
+        // Two entries renaming to one name is caught here, before naming, with both keys.
+        let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, tool) in &spec.tools {
+            if let Some(name) = &tool.name
+                && let Some(other) = renamed.insert(name, key)
+            {
+                return Err(self.error(
+                    &["tools", key, "name"],
+                    format!(
+                        "`tools.{key}.name` and `tools.{other}.name` are both `{name}`; tool names must be unique, so rename one of them"
+                    ),
+                ));
+            }
+        }
+        Ok(resolution)
+    }
+}
+
+/// `GET /orders/{id}` as a key also finds an operation that has an operationId.
+fn method_path_match(api: &Api, key: &str) -> Option<usize> {
+    let (method, path) = key.split_once(' ')?;
+    let method = Method::parse(&method.to_ascii_lowercase())?;
+    api.operations
+        .iter()
+        .position(|o| o.method == method && o.path == path.trim())
+}
+
+/// The JSON Schema of the overrides file, for editors (`mcpgen overrides-schema`).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(OverridesFile);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_found_by_following_keys() {
+        let yaml =
+            "connector:\n  name: x\ntools:\n  listOrders:\n    name: a\n  getOrder:\n    name: b\n";
+        assert_eq!(line_of(yaml, &["tools", "getOrder", "name"]), Some(7));
+        assert_eq!(line_of(yaml, &["tools", "listOrders"]), Some(4));
+        let json = "{\n  \"tools\": {\n    \"getOrder\": {\n      \"confirm\": 3\n    }\n  }\n}";
+        assert_eq!(line_of(json, &["tools", "getOrder", "confirm"]), Some(4));
+        let list = "exclude:\n  tags:\n    - internal\n    - admin\n";
+        assert_eq!(line_of(list, &["exclude", "tags", "admin"]), Some(4));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_line_and_the_key() {
+        let e = Overrides::parse("o.yaml", "tools:\n  listOrders:\n    descripton: x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("o.yaml:3: `tools.listOrders.descripton`"),
+            "{e}"
+        );
+        assert!(e.contains("unknown field `descripton`"), "{e}");
+        assert!(e.contains("`description`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_line() {
+        let e = Overrides::parse("o.yaml", "tools:\n  a:\n    confirm: maybe\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("o.yaml:3: `tools.a.confirm`"), "{e}");
+        assert!(e.contains("expected a boolean"), "{e}");
+    }
+}
