@@ -152,14 +152,14 @@ fn tool_changes(o: &ToolPlan, n: &ToolPlan) -> Vec<Change> {
     if o.method != n.method {
         tool_change(
             ChangeKind::MethodChanged,
-            format!("{} → {}", o.method.as_str(), n.method.as_str()),
+            format!("method {} → {}", o.method.as_str(), n.method.as_str()),
             true,
         );
     }
     if o.path != n.path {
         tool_change(
             ChangeKind::PathChanged,
-            format!("{} → {}", o.path, n.path),
+            format!("path {} → {}", o.path, n.path),
             true,
         );
     }
@@ -191,7 +191,11 @@ fn tool_changes(o: &ToolPlan, n: &ToolPlan) -> Vec<Change> {
                 parts.push(format!("{what} {a} → {b}"));
             }
         }
-        tool_change(ChangeKind::AnnotationsChanged, parts.join(", "), false);
+        tool_change(
+            ChangeKind::AnnotationsChanged,
+            format!("annotations: {}", parts.join(", ")),
+            false,
+        );
     }
     if o.confirm != n.confirm {
         tool_change(

@@ -161,6 +161,34 @@ fn runtime_dependency(runtime: &Runtime, out: &Path) -> RuntimeDependency {
     RuntimeDependency::Path(mcpgen::output::relative_path(out, &path))
 }
 
+/// The tools a regeneration adds, removes and renames, judged by the crate's lock (nothing for a
+/// first generation).
+fn tool_changes(lock: &Lock, plan: &mcpgen::plan::Plan) -> Vec<String> {
+    let before = lock.all_names();
+    if before.is_empty() {
+        return Vec::new();
+    }
+    let mut after = plan.lock_names();
+    after.extend(plan.chosen_names());
+    let prefix = &plan.connector.tool_prefix;
+    let mut lines = Vec::new();
+    for (key, name) in &after {
+        match before.get(key) {
+            None => lines.push(format!("tool added: {prefix}{name} ({key})")),
+            Some(old) if old != name => lines.push(format!(
+                "tool renamed: {prefix}{old} → {prefix}{name} ({key})"
+            )),
+            _ => {}
+        }
+    }
+    for (key, name) in &before {
+        if !after.contains_key(key) {
+            lines.push(format!("tool removed: {prefix}{name} ({key})"));
+        }
+    }
+    lines
+}
+
 fn print_warnings(warnings: &[String]) {
     for w in warnings {
         eprintln!("warning: {w}");
@@ -174,13 +202,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             runtime,
         } => {
-            let generated = mcpgen::build(&input.spec, &plan_options(&input, Some(&out))?)?;
+            let options = plan_options(&input, Some(&out))?;
+            let generated = mcpgen::build(&input.spec, &options)?;
             print_warnings(&generated.plan.warnings);
             let files = mcpgen::files(&generated, runtime_dependency(&runtime, &out))?;
             let stale = mcpgen::output::stale(&out, &files)?;
             mcpgen::output::write(&out, &files)?;
             for file in stale {
                 eprintln!("removed {file}: this generation no longer writes it");
+            }
+            let changes = tool_changes(&options.lock, &generated.plan);
+            for line in &changes {
+                eprintln!("{line}");
+            }
+            if !changes.is_empty() {
+                eprintln!("(`mcpgen diff OLD NEW` shows how each tool's inputs changed)");
             }
             eprintln!(
                 "wrote {} ({} tools) to {}; build it with `cargo build --release --manifest-path {}`",
@@ -220,24 +256,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for file in stale {
                 println!("  stale    {file} (no longer generated)");
             }
-            // The lock says which tools the crate has: name what a regeneration would change.
-            let before = &options.lock.all_names();
-            let mut after = generated.plan.lock_names();
-            after.extend(generated.plan.chosen_names());
-            let prefix = &generated.plan.connector.tool_prefix;
-            for (key, name) in &after {
-                match before.get(key) {
-                    None if !before.is_empty() => println!("  tool added: {prefix}{name} ({key})"),
-                    Some(old) if old != name => {
-                        println!("  tool renamed: {prefix}{old} → {prefix}{name} ({key})")
-                    }
-                    _ => {}
-                }
-            }
-            for (key, name) in before {
-                if !after.contains_key(key) {
-                    println!("  tool removed: {prefix}{name} ({key})");
-                }
+            for line in tool_changes(&options.lock, &generated.plan) {
+                println!("  {line}");
             }
             println!("run `mcpgen generate` with the same arguments to update it");
             Ok(ExitCode::from(1))

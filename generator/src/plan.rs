@@ -372,6 +372,7 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
             op,
             format!("{tool_prefix}{name}"),
             tool_override(i),
+            options.lenient,
             &mut warnings,
         )?;
         tool.key = keys[i].clone();
@@ -608,6 +609,7 @@ fn tool_plan(
     op: &Operation,
     name: String,
     custom: Option<(&Overrides, &str, &ToolOverride)>,
+    lenient: bool,
     warnings: &mut Vec<String>,
 ) -> Result<ToolPlan> {
     let mut properties = Map::new();
@@ -771,7 +773,7 @@ fn tool_plan(
         required,
     };
     if let Some((o, key, t)) = custom {
-        customise(&mut tool, &mut inputs, o, key, t)?;
+        customise(&mut tool, &mut inputs, o, key, t, lenient, warnings)?;
     }
     let mut input_schema = json!({"type": "object", "properties": inputs.properties});
     if !inputs.required.is_empty() {
@@ -795,6 +797,8 @@ fn customise(
     o: &Overrides,
     key: &str,
     t: &ToolOverride,
+    lenient: bool,
+    warnings: &mut Vec<String>,
 ) -> Result<()> {
     if let Some(title) = &t.title {
         tool.title = Some(title.clone());
@@ -826,7 +830,11 @@ fn customise(
     tool.timeout_secs = t.timeout_secs;
     tool.response_limit = t.response_limit;
     for (input, p) in &t.params {
-        customise_input(tool, inputs, o, key, input, p)?;
+        match customise_input(tool, inputs, o, key, input, p) {
+            // `mcpgen diff` applies one file to an older spec that may lack the input.
+            Err(e) if lenient => warnings.push(format!("{e}; skipped")),
+            other => other?,
+        }
     }
     Ok(())
 }
@@ -858,8 +866,13 @@ fn customise_input(
         match by_wire.as_slice() {
             [i] => Target::Param(*i),
             [] => {
-                let mut known: Vec<String> = tool.params.iter().map(|q| q.arg.clone()).collect();
-                known.extend(tool.params.iter().map(|q| q.name.clone()));
+                let mut known: Vec<String> = Vec::new();
+                for q in &tool.params {
+                    known.push(q.arg.clone());
+                    if q.name != q.arg {
+                        known.push(q.name.clone());
+                    }
+                }
                 if let Some(Value::Object(fields)) = inputs
                     .properties
                     .get("body")
