@@ -56,6 +56,7 @@ async fn what_the_client_sees(era: Era) {
     let server = info.server_info.clone().expect("server info");
     assert_eq!(server.name, "shop");
     assert_eq!(server.title.as_deref(), Some("Shop orders"));
+    assert_eq!(server.version, "2.4.1-shop.1");
     assert!(
         info.instructions
             .as_deref()
@@ -305,6 +306,21 @@ async fn confirm_asks_the_user_legacy() {
 #[tokio::test]
 async fn confirm_asks_the_user_modern() {
     confirmation(Era::Modern).await;
+}
+
+/// The default base URL comes from the overrides file (`SHOP_BASE_URL` still wins, as above).
+#[test]
+fn help_shows_the_base_url_the_overrides_give() {
+    let out = std::process::Command::new(binary())
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("SHOP_BASE_URL") && help.contains("(default `http://127.0.0.1:8080/api/v2`)"),
+        "{help}"
+    );
+    assert!(help.starts_with("MCP connector for Shop orders"), "{help}");
 }
 
 /// `--list-tools --json` names the deployed catalog and the hash of spec and overrides together.

@@ -6,7 +6,7 @@ use mcpgen_runtime::table::*;
 pub static CONNECTOR: Connector = Connector {
     name: "shop",
     title: "Shop orders",
-    version: "2.4.1",
+    version: "2.4.1-shop.1",
     description: "Internal service that owns the lifecycle of customer orders, from checkout\nto fulfilment, archiving and CSV exports for finance.",
     instructions: "Tools for the shop's order service. Amounts are in cents. Prefer shop_find_orders with a status filter over fetching orders one by one; deleting an order asks the user first.",
     env_prefix: "SHOP",
@@ -88,7 +88,7 @@ pub static CONNECTOR: Connector = Connector {
         },
     ],
     tools: TOOLS,
-    source_hash: "4a29411f941dfba853fde75bab7453621fbd04e360d04c372c982353162d142c",
+    source_hash: "9804866ae8090d309e6cd3cd67e1ead7b2a673c9f2640b0ac9d56d473a0386c6",
     generator_version: "0.1.0",
 };
 static TOOLS: &[Tool] = &[
