@@ -1,10 +1,12 @@
 //! One tool call, start to end: validate the arguments, choose credentials, build the request,
 //! send it (with timeout, cancellation and bounded retries), and map the response.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
@@ -26,6 +28,19 @@ pub struct Engine {
     validators: Vec<OnceLock<Result<jsonschema::Validator, String>>>,
     /// Parsed input schemas, built on first listing.
     schemas: Vec<OnceLock<Arc<Map<String, Value>>>>,
+    /// Tool calls running now, so a shutdown can wait for them.
+    in_flight: AtomicUsize,
+    finished: Notify,
+}
+
+/// Counts a call as in flight for as long as it lives.
+struct InFlight<'a>(&'a Engine);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.finished.notify_waiters();
+    }
 }
 
 /// How often a 429/503 with `Retry-After` is retried, and the longest wait accepted.
@@ -49,6 +64,40 @@ impl Engine {
             tokens: TokenCache::default(),
             validators: (0..n).map(|_| OnceLock::new()).collect(),
             schemas: (0..n).map(|_| OnceLock::new()).collect(),
+            in_flight: AtomicUsize::new(0),
+            finished: Notify::new(),
+        }
+    }
+
+    /// Waits until no tool call is running, or `bound` has passed; says whether all finished.
+    pub async fn drain(&self, bound: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            let finished = self.finished.notified();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, finished).await.is_err() {
+                return self.in_flight.load(Ordering::SeqCst) == 0;
+            }
+        }
+    }
+
+    /// Whether the API answers at all (any HTTP status will do): for readiness probes.
+    pub async fn probe_upstream(&self) -> Result<(), String> {
+        let base = self.config.base_url_for(self.connector, &[])?;
+        match self
+            .http
+            .head(&base)
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!(
+                "{base}: {}",
+                response::describe_transport_error(&e)
+            )),
         }
     }
 
@@ -108,6 +157,8 @@ impl Engine {
         forwarded: &[(String, String)],
         cancel: CancellationToken,
     ) -> ToolOutput {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _in_flight = InFlight(self);
         let tool = &self.connector.tools[index];
         let args_value = Value::Object(args);
         if let Err(message) = self.validate(index, &args_value) {

@@ -17,6 +17,8 @@ pub enum Mode {
         tls_cert: Option<String>,
         tls_key: Option<String>,
         allowed_hosts: Vec<String>,
+        /// Serve without protection on a non-loopback address.
+        no_auth: bool,
     },
     ListTools {
         json: bool,
@@ -51,6 +53,33 @@ pub fn environment(c: &Connector) -> Vec<(String, String)> {
         (
             crate::config::forward_headers_var(c),
             "with --http: inbound headers forwarded to the API for that call, `In` or `In:Out`, comma-separated (e.g. a caller's own key)".into(),
+        ),
+        (
+            crate::protect::token_var(c),
+            "with --http: the bearer token MCP clients must send (required beyond loopback unless OAuth is set) (secret)".into(),
+        ),
+        (
+            crate::protect::issuer_var(c),
+            "with --http: accept OAuth access tokens (JWT) from this issuer instead; needs the next variable".into(),
+        ),
+        (
+            crate::protect::resource_var(c),
+            "with --http and an issuer: this server's public MCP URL, the audience tokens must name".into(),
+        ),
+        (
+            crate::protect::jwks_var(c),
+            "with an issuer: where its signing keys are (default: from the issuer's metadata)".into(),
+        ),
+        (
+            crate::protect::scopes_var(c),
+            "with an issuer: scopes every token must carry, space-separated (optional)".into(),
+        ),
+        (
+            crate::config::drain_var(c),
+            format!(
+                "with --http: seconds a shutdown waits for running tool calls (default {})",
+                crate::config::DEFAULT_DRAIN.as_secs()
+            ),
         ),
         (
             format!("{}_LOG", c.env_prefix),
@@ -112,6 +141,13 @@ fn command(c: &'static Connector) -> Command {
                 .help("With --http: also accept this name in Host and Origin (default: loopback names only)"),
         )
         .arg(
+            Arg::new("no-auth")
+                .long("no-auth")
+                .action(ArgAction::SetTrue)
+                .requires("http")
+                .help("With --http on a non-loopback address: serve without checking tokens (only behind a gateway that authenticates)"),
+        )
+        .arg(
             Arg::new("list-tools")
                 .long("list-tools")
                 .action(ArgAction::SetTrue)
@@ -144,6 +180,7 @@ pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> M
                 .get_many::<String>("allow-host")
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default(),
+            no_auth: matches.get_flag("no-auth"),
         };
     }
     Mode::Stdio

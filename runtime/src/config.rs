@@ -51,6 +51,28 @@ pub enum Credential {
 }
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an HTTP server's shutdown waits for running tool calls.
+pub const DEFAULT_DRAIN: Duration = Duration::from_secs(20);
+
+pub fn drain_var(c: &Connector) -> String {
+    format!("{}_SHUTDOWN_SECS", c.env_prefix)
+}
+
+/// `PREFIX_SHUTDOWN_SECS`, or the default (an unreadable value falls back too, with a warning).
+pub fn drain_time(c: &Connector, env: impl Fn(&str) -> Option<String>) -> Duration {
+    match env(&drain_var(c)).map(|v| v.trim().parse::<u64>()) {
+        None => DEFAULT_DRAIN,
+        Some(Ok(secs)) => Duration::from_secs(secs),
+        Some(Err(_)) => {
+            tracing::warn!(
+                "{} is not a number of seconds; using {} s",
+                drain_var(c),
+                DEFAULT_DRAIN.as_secs()
+            );
+            DEFAULT_DRAIN
+        }
+    }
+}
 /// Characters of response text given to the model before it is cut.
 pub const DEFAULT_RESPONSE_LIMIT: usize = 100_000;
 

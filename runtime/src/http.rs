@@ -1,8 +1,10 @@
 //! MCP over Streamable HTTP at `/mcp` (both protocol eras, through rmcp), optionally over TLS,
-//! with `Host`/`Origin` checks against DNS rebinding and `/healthz` for probes.
+//! with `Host`/`Origin` checks against DNS rebinding, the endpoint protection of [`crate::protect`],
+//! `/healthz` and `/readyz` for probes, and a shutdown that lets running calls finish.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -12,7 +14,9 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
+use crate::call::Engine;
 use crate::mcp::Server;
+use crate::protect::{self, Protection};
 
 /// Names a request may carry in `Host`/`Origin` without being told: the loopback ones.
 const LOOPBACK_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "[::1]"];
@@ -23,9 +27,12 @@ pub struct HttpOptions {
     pub tls: Option<(String, String)>,
     /// More names accepted in `Host` and `Origin` (a public DNS name, say).
     pub allowed_hosts: Vec<String>,
+    pub protection: Protection,
+    /// How long a shutdown waits for running tool calls.
+    pub drain: Duration,
 }
 
-fn socket_addr(addr: &str) -> Result<SocketAddr, String> {
+pub fn socket_addr(addr: &str) -> Result<SocketAddr, String> {
     if let Ok(port) = addr.parse::<u16>() {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
@@ -52,8 +59,13 @@ fn tls_acceptor(cert: &str, key: &str) -> Result<tokio_rustls::TlsAcceptor, Stri
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves until SIGINT/SIGTERM. Prints the URL it listens on to stderr.
-pub async fn serve(server: Server, options: HttpOptions) -> Result<(), String> {
+/// Serves until SIGINT/SIGTERM, then stops accepting and waits (within `drain`) for running
+/// tool calls. Prints the URL it listens on to stderr.
+pub async fn serve(
+    server: Server,
+    engine: Arc<Engine>,
+    options: HttpOptions,
+) -> Result<(), String> {
     let addr = socket_addr(&options.addr)?;
     let tls = match &options.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
@@ -82,9 +94,49 @@ pub async fn serve(server: Server, options: HttpOptions) -> Result<(), String> {
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let router = axum::Router::new()
-        .nest_service("/mcp", service)
-        .route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    let mcp = axum::Router::new().nest_service("/mcp", service).layer(
+        axum::middleware::from_fn_with_state(options.protection.clone(), protect::guard),
+    );
+    let probe = engine.clone();
+    let mut router = axum::Router::new()
+        .merge(mcp)
+        .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/readyz",
+            axum::routing::get(move || {
+                let engine = probe.clone();
+                async move {
+                    use axum::http::StatusCode;
+                    match engine.probe_upstream().await {
+                        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
+                        Err(why) => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            format!("the API is not reachable: {why}\n"),
+                        ),
+                    }
+                }
+            }),
+        );
+    if let Protection::OAuth(rs) = &options.protection {
+        let metadata = rs.metadata();
+        let path = url::Url::parse(&rs.resource)
+            .map(|u| u.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let document = move || {
+            let metadata = metadata.clone();
+            async move { axum::Json(metadata) }
+        };
+        router = router.route(
+            "/.well-known/oauth-protected-resource",
+            axum::routing::get(document.clone()),
+        );
+        if !path.is_empty() {
+            router = router.route(
+                &format!("/.well-known/oauth-protected-resource{path}"),
+                axum::routing::get(document),
+            );
+        }
+    }
 
     let listener = TcpListener::bind(addr)
         .await
@@ -125,7 +177,13 @@ pub async fn serve(server: Server, options: HttpOptions) -> Result<(), String> {
                 }
             },
             result = &mut shutdown => {
-                info!("shutting down");
+                drop(listener);
+                info!("shutting down: waiting up to {} s for running tool calls", options.drain.as_secs());
+                if !engine.drain(options.drain).await {
+                    warn!("tool calls still running after {} s; stopping anyway", options.drain.as_secs());
+                }
+                // Let the last responses reach their clients before sessions are torn down.
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 cancel.cancel();
                 return result;
             }

@@ -13,6 +13,7 @@ pub mod encode;
 pub mod http;
 pub mod logging;
 pub mod mcp;
+pub mod protect;
 pub mod request;
 pub mod response;
 pub mod table;
@@ -31,6 +32,32 @@ pub struct Hooks {
     pub before_request: Option<fn(&Tool, &mut Prepared)>,
     /// Adjusts each result before it is returned to the client.
     pub after_response: Option<fn(&Tool, ToolOutput) -> ToolOutput>,
+}
+
+/// The endpoint protection for `--http ADDR`: off by default only on loopback; anywhere else the
+/// operator must choose a token, OAuth, or `--no-auth` (a gateway in front authenticates).
+fn http_protection(
+    connector: &'static table::Connector,
+    addr: &str,
+    no_auth: bool,
+) -> Result<protect::Protection, String> {
+    let protection = protect::Protection::load(connector, |n| std::env::var(n).ok())?;
+    let socket = http::socket_addr(addr)?;
+    if protection.is_none() && !no_auth && !socket.ip().is_loopback() {
+        return Err(format!(
+            "--http {addr} listens beyond this machine, so the MCP endpoint needs protection: set {} to a random token clients send as `Authorization: Bearer <token>`, \
+             or {} and {} for OAuth access tokens, or pass --no-auth if a gateway in front authenticates",
+            protect::token_var(connector),
+            protect::issuer_var(connector),
+            protect::resource_var(connector),
+        ));
+    }
+    if no_auth && !protection.is_none() {
+        return Err(
+            "--no-auth contradicts the MCP token or issuer set in the environment; drop one".into(),
+        );
+    }
+    Ok(protection)
 }
 
 /// Runs the connector as its command line says. Returns the process exit code.
@@ -59,21 +86,34 @@ pub fn run(connector: &'static table::Connector, hooks: Hooks) -> ExitCode {
         }
     };
     let engine = Arc::new(call::Engine::new(connector, config, hooks));
-    let server = mcp::Server::new(engine, log_handle);
+    let server = mcp::Server::new(engine.clone(), log_handle);
     let served = match mode {
         cli::Mode::Http {
             addr,
             tls_cert,
             tls_key,
             allowed_hosts,
-        } => runtime.block_on(http::serve(
-            server,
-            http::HttpOptions {
-                addr,
-                tls: tls_cert.zip(tls_key),
-                allowed_hosts,
-            },
-        )),
+            no_auth,
+        } => {
+            let protection = match http_protection(connector, &addr, no_auth) {
+                Ok(p) => p,
+                Err(message) => {
+                    eprintln!("{}: configuration error: {message}", connector.name);
+                    return ExitCode::from(2);
+                }
+            };
+            runtime.block_on(http::serve(
+                server,
+                engine,
+                http::HttpOptions {
+                    addr,
+                    tls: tls_cert.zip(tls_key),
+                    allowed_hosts,
+                    protection,
+                    drain: config::drain_time(connector, |n| std::env::var(n).ok()),
+                },
+            ))
+        }
         _ => runtime.block_on(server.serve_stdio()),
     };
     match served {

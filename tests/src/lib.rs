@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod client;
+pub mod served;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

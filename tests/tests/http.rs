@@ -4,67 +4,10 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
 
 use mcpgen_e2e::api::{Api, Reply};
+use mcpgen_e2e::served::{answer, modern_call, start};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-struct Running {
-    child: tokio::process::Child,
-    url: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
-async fn start(args: &[&str], env: &[(&str, String)]) -> Running {
-    let binary = mcpgen_e2e::connector_binary("orders");
-    let mut child = tokio::process::Command::new(binary)
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let url = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("listening on ") {
-                return url.trim().to_string();
-            }
-        }
-        panic!("the connector exited before listening");
-    })
-    .await
-    .expect("the connector listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running { child, url }
-}
-
-/// The JSON-RPC answer in a JSON or SSE body.
-fn answer(body: &str) -> Value {
-    if let Ok(v) = serde_json::from_str::<Value>(body) {
-        return v;
-    }
-    body.lines()
-        .filter_map(|l| l.strip_prefix("data:"))
-        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-        .find(|v| v.get("id").is_some())
-        .unwrap_or_else(|| panic!("no JSON-RPC answer in {body}"))
-}
-
-fn modern_call(id: u64, tool: &str, arguments: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                  "io.modelcontextprotocol/clientCapabilities": {}},
-        "name": tool, "arguments": arguments}})
-}
 
 fn self_signed(dir: &Path) -> (String, String) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
