@@ -32,6 +32,17 @@ pub enum RuntimeDependency {
     Version(String),
 }
 
+impl RuntimeDependency {
+    /// How many directories up from the crate a container build must start so that the
+    /// runtime is inside the build context (0 for a crates.io dependency).
+    fn levels_up(&self) -> usize {
+        match self {
+            RuntimeDependency::Path(p) => p.split('/').take_while(|s| *s == "..").count(),
+            RuntimeDependency::Version(_) => 0,
+        }
+    }
+}
+
 const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// All files of the crate, by path relative to its root.
@@ -42,6 +53,17 @@ pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<BTreeMap<String, Strin
     files.insert("src/tools.rs".to_string(), tools_rs(plan, options)?);
     files.insert(HOOKS_FILE.to_string(), hooks_rs());
     files.insert("README.md".to_string(), readme(plan, options)?);
+    files.insert("Dockerfile".to_string(), dockerfile(plan, options));
+    files.insert(
+        "Dockerfile.dockerignore".to_string(),
+        "# Keeps build output and installed tools out of the image's build context.\n\
+         **/target\n**/node_modules\n**/.git\n**/.test-deps\n"
+            .to_string(),
+    );
+    files.insert(
+        "deploy/kubernetes.yaml".to_string(),
+        kubernetes(plan, options)?,
+    );
     let lock = Lock {
         version: 1,
         files: files
@@ -94,6 +116,150 @@ fn cargo_toml(plan: &Plan, options: &EmitOptions) -> Result<String> {
         message: e.to_string(),
     })?;
     Ok(format!("# {}\n\n{body}", header(options)))
+}
+
+/// The port the container serves MCP on.
+const CONTAINER_PORT: u16 = 8080;
+
+/// A multi-stage build: compile in the Rust image, run in a distroless image as a non-root user.
+fn dockerfile(plan: &Plan, options: &EmitOptions) -> String {
+    let name = &plan.connector.name;
+    let up = options.runtime_dependency.levels_up();
+    let (context, build) = if up == 0 {
+        (
+            "this directory".to_string(),
+            format!("docker build -t {name} ."),
+        )
+    } else {
+        let parents = vec![".."; up].join("/");
+        (
+            format!(
+                "`{parents}`, which holds both this crate and\n# the mcpgen runtime it depends on, \
+                 with this crate's path from there as CRATE"
+            ),
+            format!(
+                "cd {parents} && docker build -f CRATE/Dockerfile --build-arg CRATE=CRATE -t {name} ."
+            ),
+        )
+    };
+    format!(
+        "# {header}\n\
+         #\n\
+         # The `{name}` connector as a container: MCP over HTTP on port {port}, as a non-root user\n\
+         # in a distroless image. Build it from {context}:\n\
+         #   {build}\n\
+         # Run it with a token clients must send (see README.md, \"Run it as a remote connector\"):\n\
+         #   docker run -p {port}:{port} -e {prefix}_MCP_TOKEN=\"$(openssl rand -hex 32)\" -e {prefix}_BASE_URL=… {name}\n\
+         \n\
+         ARG CRATE=.\n\
+         \n\
+         FROM rust:1-slim-bookworm AS build\n\
+         ARG CRATE\n\
+         WORKDIR /src\n\
+         COPY . .\n\
+         RUN cargo build --release --manifest-path \"$CRATE/Cargo.toml\" --bin {name} --target-dir /out\n\
+         \n\
+         FROM gcr.io/distroless/cc-debian12:nonroot\n\
+         COPY --from=build /out/release/{name} /usr/local/bin/{name}\n\
+         USER nonroot:nonroot\n\
+         EXPOSE {port}\n\
+         ENTRYPOINT [\"/usr/local/bin/{name}\", \"--http\", \"0.0.0.0:{port}\"]\n",
+        header = header(options),
+        port = CONTAINER_PORT,
+        prefix = plan.connector.env_prefix,
+    )
+}
+
+/// A Deployment and a Service, probes wired to `/healthz` and `/readyz`, credentials from a Secret.
+fn kubernetes(plan: &Plan, options: &EmitOptions) -> Result<String> {
+    let c = &plan.connector;
+    let name = &c.name;
+    let secret = format!("{name}-secrets");
+    let mut env = Vec::new();
+    if let Some(server) = c.servers.first() {
+        let mut url = server.url.clone();
+        for v in &server.variables {
+            url = url.replace(&format!("{{{}}}", v.name), &v.default);
+        }
+        env.push(serde_json::json!({"name": format!("{}_BASE_URL", c.env_prefix), "value": url}));
+    }
+    let mut secret_vars = vec![format!("{}_MCP_TOKEN", c.env_prefix)];
+    secret_vars.extend(
+        c.security_schemes
+            .iter()
+            .flat_map(|s| s.env.iter().map(|e| e.name.clone())),
+    );
+    for var in secret_vars {
+        let key = var.to_ascii_lowercase().replace('_', "-");
+        env.push(
+            serde_json::json!({"name": var, "valueFrom": {"secretKeyRef": {
+            "name": secret, "key": key, "optional": true}}}),
+        );
+    }
+    let labels = serde_json::json!({"app.kubernetes.io/name": name});
+    let probe = |path: &str| serde_json::json!({"httpGet": {"path": path, "port": "mcp"}, "periodSeconds": 10});
+    let deployment = serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    // Longer than the connector's drain time, so running calls finish.
+                    "terminationGracePeriodSeconds": 30,
+                    "securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [{
+                        "name": name,
+                        "image": format!("{name}:latest"),
+                        "args": ["--allow-host", format!("{name}.example.com")],
+                        "ports": [{"name": "mcp", "containerPort": CONTAINER_PORT}],
+                        "env": env,
+                        "livenessProbe": probe("/healthz"),
+                        "readinessProbe": probe("/readyz"),
+                        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+                        "securityContext": {
+                            "allowPrivilegeEscalation": false,
+                            "readOnlyRootFilesystem": true,
+                            "capabilities": {"drop": ["ALL"]},
+                        },
+                    }],
+                },
+            },
+        },
+    });
+    let service = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"selector": labels, "ports": [{"name": "mcp", "port": 80, "targetPort": "mcp"}]},
+    });
+    let render = |doc: &serde_json::Value| {
+        yaml_serde::to_string(doc).map_err(|e| Error::Render {
+            what: "deploy/kubernetes.yaml".into(),
+            message: e.to_string(),
+        })
+    };
+    Ok(format!(
+        "# {header}\n\
+         #\n\
+         # Runs `{name}` as a remote MCP connector. Before applying: push the image built from the\n\
+         # Dockerfile and set `image`; replace {name}.example.com with the public name clients use;\n\
+         # create the Secret `{secret}` with `{mcp_token}` (or switch to OAuth, see README.md) and\n\
+         # the API credentials, keys in kebab-case:\n\
+         #   kubectl create secret generic {secret} --from-literal={mcp_key}=\"$(openssl rand -hex 32)\"\n\
+         # Replicas need no session affinity for 2026-07-28 clients; see README.md for 2025-11-25.\n\
+         ---\n{}---\n{}",
+        render(&deployment)?,
+        render(&service)?,
+        header = header(options),
+        mcp_token = format!("{}_MCP_TOKEN", c.env_prefix),
+        mcp_key = format!("{}_MCP_TOKEN", c.env_prefix)
+            .to_ascii_lowercase()
+            .replace('_', "-"),
+    ))
 }
 
 fn format_rust(what: &str, doc: &str, tokens: TokenStream) -> Result<String> {
@@ -431,6 +597,12 @@ cargo build --release
 ./target/release/{{ c.name }} --list-tools    # the tools it offers
 ./target/release/{{ c.name }}                 # MCP over stdio
 ```
+
+As a remote connector: `{{ c.name }} --http 0.0.0.0:8080` serves MCP at `/mcp`, with
+`--tls-cert`/`--tls-key` for HTTPS, `--allow-host` for its public name, and a protection you
+choose (`{{ c.env_prefix }}_MCP_TOKEN`, or OAuth with `{{ c.env_prefix }}_MCP_ISSUER` and
+`{{ c.env_prefix }}_MCP_RESOURCE`); `/healthz` and `/readyz` are its probes. `Dockerfile` builds a
+distroless image and `deploy/kubernetes.yaml` runs it.
 
 ## Configuration
 

@@ -193,3 +193,76 @@ fn specs_load_from_http_urls_with_relative_refs() {
     };
     assert!(e.contains("404"), "{e}");
 }
+
+#[test]
+fn the_crate_carries_a_container_build_and_a_kubernetes_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("orders");
+    mcpgen()
+        .args(["generate", &orders_spec(), "--out"])
+        .arg(&out)
+        .args(["--name", "orders", "--runtime-version", "0.1"])
+        .assert()
+        .success();
+    let dockerfile = std::fs::read_to_string(out.join("Dockerfile")).unwrap();
+    let from: Vec<&str> = dockerfile
+        .lines()
+        .filter(|l| l.starts_with("FROM "))
+        .collect();
+    assert_eq!(
+        from,
+        [
+            "FROM rust:1-slim-bookworm AS build",
+            "FROM gcr.io/distroless/cc-debian12:nonroot"
+        ]
+    );
+    assert!(dockerfile.contains("\nUSER nonroot:nonroot\n"));
+    assert!(
+        dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/orders\", \"--http\", \"0.0.0.0:8080\"]")
+    );
+    // A crates.io runtime: the crate alone is the build context.
+    assert!(
+        dockerfile.contains("#   docker build -t orders .\n"),
+        "{dockerfile}"
+    );
+    let ignore = std::fs::read_to_string(out.join("Dockerfile.dockerignore")).unwrap();
+    assert!(ignore.contains("**/target"));
+
+    let manifest = std::fs::read_to_string(out.join("deploy/kubernetes.yaml")).unwrap();
+    let docs: Vec<serde_json::Value> = yaml_serde::Deserializer::from_str(&manifest)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["kind"], "Deployment");
+    assert_eq!(docs[1]["kind"], "Service");
+    let pod = &docs[0]["spec"]["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    let container = &pod["containers"][0];
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["ports"][0]["containerPort"], 8080);
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    let env = container["env"].as_array().unwrap();
+    let var = |name: &str| env.iter().find(|e| e["name"] == name).cloned();
+    assert_eq!(
+        var("ORDERS_BASE_URL").unwrap()["value"],
+        "https://eu-west-1.orders.internal.example/api/v2"
+    );
+    assert_eq!(
+        var("ORDERS_MCP_TOKEN").unwrap()["valueFrom"]["secretKeyRef"]["key"],
+        "orders-mcp-token"
+    );
+    assert!(var("ORDERS_API_KEY_AUTH").is_some());
+    assert_eq!(docs[1]["spec"]["ports"][0]["targetPort"], "mcp");
+
+    // With the runtime as a path, the build starts where both are.
+    let local = dir.path().join("local");
+    mcpgen()
+        .args(["generate", &orders_spec(), "--out"])
+        .arg(&local)
+        .args(["--name", "orders"])
+        .assert()
+        .success();
+    let dockerfile = std::fs::read_to_string(local.join("Dockerfile")).unwrap();
+    assert!(dockerfile.contains("--build-arg CRATE="), "{dockerfile}");
+}
