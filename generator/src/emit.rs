@@ -183,14 +183,17 @@ fn kubernetes(plan: &Plan, options: &EmitOptions) -> Result<String> {
         }
         env.push(serde_json::json!({"name": format!("{}_BASE_URL", c.env_prefix), "value": url}));
     }
-    let mut secret_vars = vec![format!("{}_MCP_TOKEN", c.env_prefix)];
+    // Secret keys are the variable names in kebab-case (`ORDERS_MCP_TOKEN` → `orders-mcp-token`).
+    let secret_key = |var: &str| var.to_ascii_lowercase().replace('_', "-");
+    let mcp_token = format!("{}_MCP_TOKEN", c.env_prefix);
+    let mut secret_vars = vec![mcp_token.clone()];
     secret_vars.extend(
         c.security_schemes
             .iter()
             .flat_map(|s| s.env.iter().map(|e| e.name.clone())),
     );
     for var in secret_vars {
-        let key = var.to_ascii_lowercase().replace('_', "-");
+        let key = secret_key(&var);
         env.push(
             serde_json::json!({"name": var, "valueFrom": {"secretKeyRef": {
             "name": secret, "key": key, "optional": true}}}),
@@ -255,10 +258,7 @@ fn kubernetes(plan: &Plan, options: &EmitOptions) -> Result<String> {
         render(&deployment)?,
         render(&service)?,
         header = header(options),
-        mcp_token = format!("{}_MCP_TOKEN", c.env_prefix),
-        mcp_key = format!("{}_MCP_TOKEN", c.env_prefix)
-            .to_ascii_lowercase()
-            .replace('_', "-"),
+        mcp_key = secret_key(&mcp_token),
     ))
 }
 
