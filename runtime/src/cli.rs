@@ -19,6 +19,8 @@ pub enum Mode {
         allowed_hosts: Vec<String>,
         /// Serve without protection on a non-loopback address.
         no_auth: bool,
+        /// Also serve the MCP conformance suite's fixtures.
+        conformance_fixtures: bool,
     },
     ListTools {
         json: bool,
@@ -148,6 +150,14 @@ fn command(c: &'static Connector) -> Command {
                 .help("With --http on a non-loopback address: serve without checking tokens (only behind a gateway that authenticates)"),
         )
         .arg(
+            // For the official conformance suite only; hidden so no one turns it on by accident.
+            Arg::new("conformance-fixtures")
+                .long("conformance-fixtures")
+                .action(ArgAction::SetTrue)
+                .requires("http")
+                .hide(true),
+        )
+        .arg(
             Arg::new("list-tools")
                 .long("list-tools")
                 .action(ArgAction::SetTrue)
@@ -181,9 +191,21 @@ pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> M
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default(),
             no_auth: matches.get_flag("no-auth"),
+            conformance_fixtures: matches.get_flag("conformance-fixtures"),
         };
     }
     Mode::Stdio
+}
+
+/// Whether `mode` asks for the conformance suite's fixtures.
+pub fn conformance_fixtures(mode: &Mode) -> bool {
+    matches!(
+        mode,
+        Mode::Http {
+            conformance_fixtures: true,
+            ..
+        }
+    )
 }
 
 /// `--list-tools` output.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod call;
 pub mod cli;
 pub mod config;
+pub mod conformance;
 pub mod encode;
 pub mod http;
 pub mod logging;
@@ -86,7 +87,7 @@ pub fn run(connector: &'static table::Connector, hooks: Hooks) -> ExitCode {
         }
     };
     let engine = Arc::new(call::Engine::new(connector, config, hooks));
-    let server = mcp::Server::new(engine.clone(), log_handle);
+    let server = mcp::Server::new(engine.clone(), log_handle, cli::conformance_fixtures(&mode));
     let served = match mode {
         cli::Mode::Http {
             addr,
@@ -94,6 +95,7 @@ pub fn run(connector: &'static table::Connector, hooks: Hooks) -> ExitCode {
             tls_key,
             allowed_hosts,
             no_auth,
+            ..
         } => {
             let protection = match http_protection(connector, &addr, no_auth) {
                 Ok(p) => p,

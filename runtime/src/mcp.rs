@@ -1,5 +1,6 @@
 //! The MCP side, and the only module that touches `rmcp`: server info, `tools/list` from the
 //! static table, `tools/call` into the [`Engine`], empty prompt and resource lists, logging level.
+//! With `--conformance-fixtures` it also serves [`crate::conformance`]'s fixtures.
 //! rmcp handles both protocol eras (the 2025-11-25 `initialize` handshake and stateless
 //! 2026-07-28 with `server/discover`).
 
@@ -7,12 +8,14 @@ use std::sync::{Arc, OnceLock};
 
 #[allow(deprecated)] // LoggingLevel, SetLevelRequestParams: see `set_level`
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
+    CompleteResult, ContentBlock, ElicitRequest, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationSchema, GetPromptRequestParams, GetPromptResponse,
     Implementation, InputRequest, InputRequiredResult, JsonObject, ListPromptsResult,
-    ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams, ProtocolVersion,
-    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams, Tool as McpTool,
-    ToolAnnotations,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, LoggingLevel,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams,
+    SubscribeRequestParams, Tool as McpTool, ToolAnnotations, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
@@ -32,14 +35,21 @@ pub struct Server {
     engine: Arc<Engine>,
     tools: Arc<OnceLock<Vec<McpTool>>>,
     log_filter: Option<crate::logging::LevelHandle>,
+    /// Serve the conformance suite's fixtures too (`--conformance-fixtures`).
+    fixtures: bool,
 }
 
 impl Server {
-    pub fn new(engine: Arc<Engine>, log_filter: Option<crate::logging::LevelHandle>) -> Server {
+    pub fn new(
+        engine: Arc<Engine>,
+        log_filter: Option<crate::logging::LevelHandle>,
+        fixtures: bool,
+    ) -> Server {
         Server {
             engine,
             tools: Arc::new(OnceLock::new()),
             log_filter,
+            fixtures,
         }
     }
 
@@ -68,6 +78,12 @@ impl Server {
                     }
                     tool
                 })
+                .chain(
+                    self.fixtures
+                        .then(crate::conformance::tools)
+                        .into_iter()
+                        .flatten(),
+                )
                 .collect()
         })
     }
@@ -232,12 +248,15 @@ impl ServerHandler for Server {
         if !c.description.is_empty() {
             implementation.description = Some(c.description.to_string());
         }
-        let capabilities = ServerCapabilities::builder()
+        let mut capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_prompts()
             .enable_resources()
             .enable_logging()
             .build();
+        if self.fixtures {
+            capabilities.completions = Some(Default::default());
+        }
         let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
         if !c.instructions.is_empty() {
             config = config.with_instructions(c.instructions);
@@ -274,6 +293,11 @@ impl ServerHandler for Server {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        if self.fixtures
+            && let Some(response) = crate::conformance::call(&request, &context).await
+        {
+            return response;
+        }
         let Some(index) = self.engine.tool_index(&request.name) else {
             return Err(McpError::invalid_params(
                 format!("unknown tool `{}`", request.name),
@@ -312,6 +336,9 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
+        if self.fixtures {
+            return Ok(crate::conformance::prompts());
+        }
         Ok(ListPromptsResult {
             ttl_ms: Some(LIST_TTL_MS),
             cache_scope: Some(CacheScope::Public),
@@ -324,11 +351,102 @@ impl ServerHandler for Server {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
+        if self.fixtures {
+            return Ok(crate::conformance::resources());
+        }
         Ok(ListResourcesResult {
             ttl_ms: Some(LIST_TTL_MS),
             cache_scope: Some(CacheScope::Public),
             ..Default::default()
         })
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        if self.fixtures {
+            return Ok(crate::conformance::templates());
+        }
+        Ok(ListResourceTemplatesResult {
+            ttl_ms: Some(LIST_TTL_MS),
+            cache_scope: Some(CacheScope::Public),
+            ..Default::default()
+        })
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        if self.fixtures {
+            return crate::conformance::read(&request.uri).map(Into::into);
+        }
+        Err(McpError::invalid_params(
+            format!(
+                "no resource `{}`: this connector offers tools only",
+                request.uri
+            ),
+            Some(serde_json::json!({"uri": request.uri})),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        if self.fixtures {
+            return crate::conformance::get_prompt(&request);
+        }
+        Err(McpError::invalid_params(
+            format!(
+                "no prompt `{}`: this connector offers tools only",
+                request.name
+            ),
+            None,
+        ))
+    }
+
+    async fn complete(
+        &self,
+        _request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        if self.fixtures {
+            return Ok(crate::conformance::complete());
+        }
+        Err(McpError::method_not_found::<
+            rmcp::model::CompleteRequestMethod,
+        >())
+    }
+
+    async fn subscribe(
+        &self,
+        _request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if self.fixtures {
+            return Ok(());
+        }
+        Err(McpError::method_not_found::<
+            rmcp::model::SubscribeRequestMethod,
+        >())
+    }
+
+    async fn unsubscribe(
+        &self,
+        _request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if self.fixtures {
+            return Ok(());
+        }
+        Err(McpError::method_not_found::<
+            rmcp::model::UnsubscribeRequestMethod,
+        >())
     }
 
     // `logging/setLevel` is deprecated in 2026-07-28 but legacy clients still send it.
