@@ -125,7 +125,7 @@ fn command(c: &'static Connector) -> Command {
                 .value_name("PEM")
                 .requires("http")
                 .requires("tls-key")
-                .help("With --http: serve HTTPS with this certificate chain"),
+                .help("With --http: serve HTTPS with this certificate chain (re-read on SIGHUP, with the key)"),
         )
         .arg(
             Arg::new("tls-key")

@@ -67,10 +67,30 @@ pub async fn serve(
     options: HttpOptions,
 ) -> Result<(), String> {
     let addr = socket_addr(&options.addr)?;
+    // Behind a lock so SIGHUP can swap in a renewed certificate without dropping connections.
     let tls = match &options.tls {
-        Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+        Some((cert, key)) => Some(Arc::new(std::sync::RwLock::new(tls_acceptor(cert, key)?))),
         None => None,
     };
+    #[cfg(unix)]
+    if let (Some(current), Some((cert, key))) = (&tls, &options.tls) {
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .map_err(|e| e.to_string())?;
+        let (current, cert, key) = (current.clone(), cert.clone(), key.clone());
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                match tls_acceptor(&cert, &key) {
+                    Ok(fresh) => {
+                        if let Ok(mut slot) = current.write() {
+                            *slot = fresh;
+                        }
+                        info!("SIGHUP: certificate reloaded from {cert}");
+                    }
+                    Err(e) => warn!("SIGHUP: keeping the current certificate: {e}"),
+                }
+            }
+        });
+    }
     let mut hosts: Vec<String> = LOOPBACK_NAMES.iter().map(|s| s.to_string()).collect();
     hosts.extend(options.allowed_hosts.iter().cloned());
     let origins: Vec<String> = hosts
@@ -191,7 +211,9 @@ pub async fn serve(
         // Headers and body in separate writes otherwise wait for the peer's delayed ACK.
         let _ = stream.set_nodelay(true);
         let service = TowerToHyperService::new(router.clone());
-        let tls = tls.clone();
+        let tls = tls
+            .as_ref()
+            .and_then(|slot| slot.read().ok().map(|acceptor| acceptor.clone()));
         tokio::spawn(async move {
             let builder = auto::Builder::new(TokioExecutor::new());
             let result = match tls {

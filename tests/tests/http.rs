@@ -204,3 +204,61 @@ async fn forwarding_authorization_needs_an_explicit_mapping() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("Authorization:Authorization"));
 }
+
+#[tokio::test]
+async fn sighup_reloads_the_certificate() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed(first.path());
+    let (new_cert, new_key) = self_signed(second.path());
+    let mut server = start(
+        &[
+            "--http",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ],
+        &[],
+    )
+    .await;
+    let trusting = |pem: &str| {
+        let ca = reqwest::Certificate::from_pem(&std::fs::read(pem).unwrap()).unwrap();
+        reqwest::Client::builder()
+            .tls_certs_only([ca])
+            .build()
+            .unwrap()
+    };
+    let health = server.url.replace("/mcp", "/healthz");
+    assert!(trusting(&cert).get(&health).send().await.is_ok());
+    assert!(trusting(&new_cert).get(&health).send().await.is_err());
+
+    // Renew in place, as certbot or a Kubernetes secret update would, then SIGHUP.
+    let old_cert = first.path().join("old.pem").to_string_lossy().into_owned();
+    std::fs::copy(&cert, &old_cert).unwrap();
+    std::fs::copy(&new_cert, &cert).unwrap();
+    std::fs::copy(&new_key, &key).unwrap();
+    let pid = server.child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut renewed = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if trusting(&new_cert).get(&health).send().await.is_ok() {
+            renewed = true;
+            break;
+        }
+    }
+    assert!(renewed, "the new certificate is not served after SIGHUP");
+    assert!(trusting(&old_cert).get(&health).send().await.is_err());
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "SIGHUP must not stop the server"
+    );
+}
