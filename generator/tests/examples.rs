@@ -17,6 +17,7 @@ pub const EXAMPLES: &[(&str, &str, Option<&str>)] = &[
     ("inventory-openapi-3.1.yaml", "inventory", None),
     ("legacy-billing-swagger-2.0.yaml", "billing", None),
     ("catalog/openapi.json", "catalog", None),
+    ("http-dialects.yaml", "dialects", None),
     (
         "orders-openapi-3.0.yaml",
         "shop",

@@ -14,8 +14,13 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// With `allowReserved`, RFC 3986 reserved characters pass, except those that would end a query value.
+/// With `allowReserved`, RFC 3986 reserved characters pass, except `&` and `#`: they would end
+/// the query value, and a value must never leave its place.
 const RESERVED_ALLOWED: &AsciiSet = &COMPONENT
+    .remove(b'=')
+    .remove(b'+')
+    .remove(b'[')
+    .remove(b']')
     .remove(b':')
     .remove(b'/')
     .remove(b'?')
@@ -298,10 +303,10 @@ mod tests {
             query_pairs("q", Style::Form, true, false, &json!("a&admin=true#x")),
             ["q=a%26admin%3Dtrue%23x"]
         );
-        // allowReserved keeps `/` and `?` but never `&`, `=` or `#`.
+        // allowReserved keeps `/`, `?` and `=` (a parser splits on the first `=`), never `&` or `#`.
         assert_eq!(
             query_pairs("q", Style::Form, true, true, &json!("a/b?c&d=e#f")),
-            ["q=a/b?c%26d%3De%23f"]
+            ["q=a/b?c%26d=e%23f"]
         );
     }
 

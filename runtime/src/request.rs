@@ -4,7 +4,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::encode;
-use crate::table::{Body, Location, Param, Tool};
+use crate::table::{Body, Location, Param, Style, Tool};
 
 /// A request ready to send: everything decided, nothing sent.
 #[derive(Debug, Default)]
@@ -169,15 +169,9 @@ fn body_bytes(
         };
         let mut form = form_urlencoded::Serializer::new(String::new());
         for (k, v) in map {
-            match v {
-                Value::Array(items) => {
-                    for item in items {
-                        form.append_pair(k, &encode::scalar_text(item));
-                    }
-                }
-                other => {
-                    form.append_pair(k, &encode::scalar_text(other));
-                }
+            let encoding = body.encoding.iter().find(|e| e.field == k.as_str());
+            for (name, text) in form_pairs(k, v, encoding) {
+                form.append_pair(&name, &text);
             }
         }
         return Ok((media_type.to_string(), form.finish().into_bytes()));
@@ -200,6 +194,67 @@ fn body_bytes(
         .decode(b64.trim())
         .map_err(|e| format!("argument `body`: not valid base64 ({e})"))?;
     Ok((media_type.to_string(), bytes))
+}
+
+/// The name/value pairs of one form field, per its `encoding` (OpenAPI's defaults for a form body:
+/// style `form`, explode true). The serializer percent-encodes them.
+fn form_pairs(
+    name: &str,
+    value: &Value,
+    encoding: Option<&crate::table::FieldEncoding>,
+) -> Vec<(String, String)> {
+    let style = encoding.and_then(|e| e.style).unwrap_or(Style::Form);
+    let explode = encoding
+        .and_then(|e| e.explode)
+        .unwrap_or(style == Style::Form || style == Style::DeepObject);
+    match value {
+        Value::Array(items) => {
+            let texts: Vec<String> = items.iter().map(encode::scalar_text).collect();
+            match style {
+                Style::SpaceDelimited => vec![(name.to_string(), texts.join(" "))],
+                Style::PipeDelimited => vec![(name.to_string(), texts.join("|"))],
+                _ if explode => texts.into_iter().map(|t| (name.to_string(), t)).collect(),
+                _ => vec![(name.to_string(), texts.join(","))],
+            }
+        }
+        Value::Object(fields) => match style {
+            Style::DeepObject => {
+                let mut pairs = Vec::new();
+                deep_pairs(name, value, &mut pairs);
+                pairs
+            }
+            _ if explode => fields
+                .iter()
+                .map(|(k, v)| (k.clone(), encode::scalar_text(v)))
+                .collect(),
+            _ => vec![(
+                name.to_string(),
+                fields
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), encode::scalar_text(v)])
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )],
+        },
+        other => vec![(name.to_string(), encode::scalar_text(other))],
+    }
+}
+
+/// `color[R]=100`, nesting further for nested objects (`a[b][c]=1`), arrays as `a[b][]=1`.
+fn deep_pairs(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                deep_pairs(&format!("{prefix}[{k}]"), v, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                deep_pairs(&format!("{prefix}[]"), item, out);
+            }
+        }
+        other => out.push((prefix.to_string(), encode::scalar_text(other))),
+    }
 }
 
 /// A `multipart/form-data` body: base64 fields (files) as bytes, objects as JSON, the rest as text.

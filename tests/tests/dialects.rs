@@ -1,0 +1,380 @@
+//! Every way OpenAPI lets a request carry data (`specs/http-dialects.yaml`, generated into
+//! `generated/dialects`): for each parameter style / explode / media-type combination, the exact
+//! bytes a recording server receives; then the same calls against Stoplight Prism with request
+//! validation on, an independent judge of whether the requests match the spec.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use base64::Engine;
+use mcpgen_e2e::api::{Api, Reply};
+use mcpgen_e2e::client::{Client, Era, text};
+use serde_json::{Value, json};
+
+/// A PNG's first bytes, as a file argument travels: base64.
+const FILE: &[u8] = &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+
+fn color() -> Value {
+    json!({"R": 100, "G": 200, "B": 150})
+}
+
+/// (tool, arguments, method, path and query as sent, headers that must be present, body).
+type Case = (
+    &'static str,
+    Value,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<u8>,
+);
+
+fn cases() -> Vec<Case> {
+    let file = base64::engine::general_purpose::STANDARD.encode(FILE);
+    let three = || json!({"id": "x y", "tags": ["a", "b"], "color": color()});
+    vec![
+        (
+            "pathSimple",
+            three(),
+            "GET",
+            "/base/simple/x%20y/a,b/R,100,G,200,B,150",
+            vec![],
+            vec![],
+        ),
+        (
+            "pathSimpleExplode",
+            three(),
+            "GET",
+            "/base/simple-explode/x%20y/a,b/R=100,G=200,B=150",
+            vec![],
+            vec![],
+        ),
+        (
+            "pathLabel",
+            three(),
+            "GET",
+            "/base/label/.x%20y/.a,b/.R,100,G,200,B,150",
+            vec![],
+            vec![],
+        ),
+        (
+            "pathLabelExplode",
+            three(),
+            "GET",
+            "/base/label-explode/.x%20y/.a.b/.R=100.G=200.B=150",
+            vec![],
+            vec![],
+        ),
+        (
+            "pathMatrix",
+            three(),
+            "GET",
+            "/base/matrix/;id=x%20y/;tags=a,b/;color=R,100,G,200,B,150",
+            vec![],
+            vec![],
+        ),
+        (
+            "pathMatrixExplode",
+            three(),
+            "GET",
+            "/base/matrix-explode/;id=x%20y/;tags=a;tags=b/;R=100;G=200;B=150",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryForm",
+            json!({"id": "x y", "tags": ["a", "b"]}),
+            "GET",
+            "/base/query/form?id=x%20y&tags=a,b",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryFormExplode",
+            json!({"id": "x y", "tags": ["a", "b"]}),
+            "GET",
+            "/base/query/form-explode?id=x%20y&tags=a&tags=b",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryFormObject",
+            json!({"color": color()}),
+            "GET",
+            "/base/query/form-object?color=R,100,G,200,B,150",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryFormObjectExplode",
+            json!({"color": color()}),
+            "GET",
+            "/base/query/form-object-explode?R=100&G=200&B=150",
+            vec![],
+            vec![],
+        ),
+        (
+            "querySpaceDelimited",
+            json!({"tags": ["a", "b"]}),
+            "GET",
+            "/base/query/space-delimited?tags=a%20b",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryPipeDelimited",
+            json!({"tags": ["a", "b"]}),
+            "GET",
+            "/base/query/pipe-delimited?tags=a|b",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryObjectDeep",
+            json!({"color": color()}),
+            "GET",
+            "/base/query/deep-object?color%5BR%5D=100&color%5BG%5D=200&color%5BB%5D=150",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryAllowReserved",
+            json!({"next": "/p/q?x=1", "raw": "/p/q?x=1"}),
+            "GET",
+            "/base/query/reserved?next=/p/q?x=1&raw=%2Fp%2Fq%3Fx%3D1",
+            vec![],
+            vec![],
+        ),
+        (
+            "queryContent",
+            json!({"filter": color()}),
+            "GET",
+            "/base/query/content?filter=%7B%22R%22%3A100%2C%22G%22%3A200%2C%22B%22%3A150%7D",
+            vec![],
+            vec![],
+        ),
+        (
+            "headerSimple",
+            json!({"X-Id": "x y", "X-Tags": ["a", "b"], "X-Color": color(), "X-Color-Exploded": color()}),
+            "GET",
+            "/base/headers",
+            vec![
+                ("x-id", "x y"),
+                ("x-tags", "a,b"),
+                ("x-color", "R,100,G,200,B,150"),
+                ("x-color-exploded", "R=100,G=200,B=150"),
+            ],
+            vec![],
+        ),
+        (
+            "cookieForm",
+            json!({"session": "s1", "tags": ["a", "b"], "color": color()}),
+            "GET",
+            "/base/cookies",
+            vec![("cookie", "session=s1; tags=a,b; color=R,100,G,200,B,150")],
+            vec![],
+        ),
+        (
+            "bodyJson",
+            json!({"body": {"name": "ü", "color": color()}}),
+            "POST",
+            "/base/bodies/json",
+            vec![("content-type", "application/json")],
+            r#"{"name":"ü","color":{"R":100,"G":200,"B":150}}"#.as_bytes().to_vec(),
+        ),
+        (
+            "bodyVendorJson",
+            json!({"body": {"name": null}}),
+            "PATCH",
+            "/base/bodies/vendor-json",
+            vec![("content-type", "application/vnd.dialects+json")],
+            br#"{"name":null}"#.to_vec(),
+        ),
+        (
+            "bodyForm",
+            json!({"body": {"name": "x y&z", "tags": ["a", "b"], "color": color()}}),
+            "POST",
+            "/base/bodies/form",
+            vec![("content-type", "application/x-www-form-urlencoded")],
+            b"name=x+y%26z&tags=a&tags=b&color%5BR%5D=100&color%5BG%5D=200&color%5BB%5D=150"
+                .to_vec(),
+        ),
+        (
+            "bodyBinary",
+            json!({"body": file.clone()}),
+            "PUT",
+            "/base/bodies/binary",
+            vec![("content-type", "application/octet-stream")],
+            FILE.to_vec(),
+        ),
+        (
+            "bodyText",
+            json!({"body": "plain text ü"}),
+            "POST",
+            "/base/bodies/text",
+            vec![("content-type", "text/plain")],
+            "plain text ü".as_bytes().to_vec(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn each_combination_puts_the_exact_bytes_on_the_wire() {
+    let api = Api::start(|_| Reply::json(200, json!({"ok": true}))).await;
+    let env = [("DIALECTS_BASE_URL", format!("{}/base", api.url()))];
+    let client = Client::start(&mcpgen_e2e::connector_binary("dialects"), &env, Era::Modern).await;
+    let mut wrong = Vec::new();
+    for (tool, args, method, target, headers, body) in cases() {
+        let r = client.call(tool, args).await.unwrap();
+        assert_eq!(r.is_error, Some(false), "{tool}: {}", text(&r));
+        let got = api.one();
+        let sent_target = got.target.clone();
+        if got.method != method || sent_target != target {
+            wrong.push(format!(
+                "{tool}: sent {} {sent_target}\n{:>w$}expected {method} {target}",
+                got.method,
+                "",
+                w = tool.len() + 2
+            ));
+        }
+        for (name, value) in headers {
+            if got.header(name) != Some(value) {
+                wrong.push(format!(
+                    "{tool}: header {name} is {:?}, expected {value:?}",
+                    got.header(name)
+                ));
+            }
+        }
+        if got.body != body {
+            wrong.push(format!(
+                "{tool}: body {:?}\n{:>w$}expected {:?}",
+                String::from_utf8_lossy(&got.body),
+                "",
+                String::from_utf8_lossy(&body),
+                w = tool.len() + 2
+            ));
+        }
+    }
+
+    // Multipart: a base64 file argument is sent as bytes with its declared content type, and an
+    // object field as JSON.
+    let file = base64::engine::general_purpose::STANDARD.encode(FILE);
+    let r = client
+        .call(
+            "bodyMultipart",
+            json!({"body": {"title": "logo", "file": file, "meta": color()}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(false), "{}", text(&r));
+    let got = api.one();
+    let content_type = got.header("content-type").unwrap().to_string();
+    let boundary = content_type
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("{content_type}"));
+    let mut expected = Vec::new();
+    for (headers, value) in [
+        (
+            "Content-Disposition: form-data; name=\"title\"\r\nContent-Type: text/plain; charset=utf-8\r\n".to_string(),
+            b"logo".to_vec(),
+        ),
+        (
+            "Content-Disposition: form-data; name=\"file\"; filename=\"file\"\r\nContent-Type: image/png\r\n".to_string(),
+            FILE.to_vec(),
+        ),
+        (
+            "Content-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n".to_string(),
+            br#"{"R":100,"G":200,"B":150}"#.to_vec(),
+        ),
+    ] {
+        expected.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n").as_bytes());
+        expected.extend_from_slice(&value);
+        expected.extend_from_slice(b"\r\n");
+    }
+    expected.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    if got.body != expected {
+        wrong.push(format!(
+            "bodyMultipart: body {:?}\n               expected {:?}",
+            String::from_utf8_lossy(&got.body),
+            String::from_utf8_lossy(&expected)
+        ));
+    }
+    client.close().await;
+    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+/// Stoplight Prism in mock mode validates each request against the spec; `--errors` turns a
+/// violation into an error response, which the connector reports as a tool error.
+#[tokio::test]
+async fn prism_finds_every_request_valid() {
+    let deps = mcpgen_e2e::test_deps();
+    let prism = deps.join("node_modules/.bin/prism");
+    assert!(prism.exists(), "run scripts/install-test-deps first");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let spec = mcpgen_e2e::workspace().join("specs/http-dialects.yaml");
+    let mut child = tokio::process::Command::new(prism)
+        .args([
+            "mock",
+            "--errors",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .arg(&spec)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Prism serves the paths as written, without the server's `/base` prefix.
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..150 {
+        if reqwest::get(format!("{base}/base/query/reserved?next=a&raw=b"))
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(up, "Prism did not start");
+    let env = [("DIALECTS_BASE_URL", base.clone())];
+    let client = Client::start(&mcpgen_e2e::connector_binary("dialects"), &env, Era::Legacy).await;
+    let mut invalid = Vec::new();
+    let file = base64::engine::general_purpose::STANDARD.encode(FILE);
+    // Where Prism itself cannot judge, the exact-bytes test above is the only judge:
+    // - it crashes on array and object path parameters (stoplightio/prism#2710, fix unmerged);
+    // - it reports an exploded or deepObject query object as lacking its properties, even the
+    //   canonical `color[R]=1&color[G]=2` written by hand (checked with 5.14.2 and 5.16.0);
+    // - it does not parse a multipart part as JSON by its content type, so the object part is
+    //   left out here.
+    let prism_cannot_judge = ["queryFormObjectExplode", "queryObjectDeep"];
+    let mut calls: Vec<(&str, Value)> = cases()
+        .into_iter()
+        .filter(|c| !c.0.starts_with("path") && !prism_cannot_judge.contains(&c.0))
+        .map(|c| (c.0, c.1))
+        .collect();
+    assert_eq!(calls.len(), 14);
+    calls.push((
+        "bodyMultipart",
+        json!({"body": {"title": "logo", "file": file}}),
+    ));
+    for (tool, args) in calls {
+        let r = client.call(tool, args).await.unwrap();
+        if r.is_error != Some(false) {
+            invalid.push(format!("{tool}: {}", text(&r)));
+        }
+    }
+    client.close().await;
+    let _ = child.kill().await;
+    assert!(
+        invalid.is_empty(),
+        "Prism rejected:\n{}",
+        invalid.join("\n")
+    );
+}
