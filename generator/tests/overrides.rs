@@ -315,10 +315,10 @@ fn check_lists_what_a_stale_crate_lacks_and_generate_cleans_up() {
     let lock = std::fs::read_to_string(&lock_path).unwrap();
     std::fs::write(
         &lock_path,
-        lock.replace("\"src/tools.rs\"", "\"src/tools.rs\", \"Dockerfile\""),
+        lock.replace("\"src/tools.rs\"", "\"src/tools.rs\", \"Makefile\""),
     )
     .unwrap();
-    std::fs::write(out.join("Dockerfile"), "FROM scratch\n").unwrap();
+    std::fs::write(out.join("Makefile"), "all:\n").unwrap();
     std::fs::write(out.join("NOTES.md"), "mine\n").unwrap();
 
     let checked = mcpgen()
@@ -333,7 +333,7 @@ fn check_lists_what_a_stale_crate_lacks_and_generate_cleans_up() {
     for line in [
         "changed  src/tools.rs",
         "changed  mcpgen.lock",
-        "stale    Dockerfile (no longer generated)",
+        "stale    Makefile (no longer generated)",
         "tool added: refundOrder (refundOrder)",
         "tool removed: legacyExport (legacyExport)",
         "tool removed: removeOrder (removeOrder)",
@@ -353,10 +353,10 @@ fn check_lists_what_a_stale_crate_lacks_and_generate_cleans_up() {
         .unwrap();
     assert!(generated.status.success());
     let said = String::from_utf8_lossy(&generated.stderr);
-    assert!(said.contains("removed Dockerfile"), "{said}");
+    assert!(said.contains("removed Makefile"), "{said}");
     assert!(said.contains("tool added: refundOrder"), "{said}");
     assert!(said.contains("tool removed: legacyExport"), "{said}");
-    assert!(!out.join("Dockerfile").exists());
+    assert!(!out.join("Makefile").exists());
     assert!(out.join("NOTES.md").exists());
     mcpgen()
         .arg("check")

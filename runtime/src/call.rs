@@ -314,7 +314,10 @@ impl Engine {
                     body: &body,
                 },
                 tool.name,
-                tool.response_limit.unwrap_or(self.config.response_limit),
+                &response::Budget::for_tool(
+                    tool,
+                    tool.response_limit.unwrap_or(self.config.response_limit),
+                ),
             );
             return scrub_output(output, &prepared.secrets);
         }

@@ -64,22 +64,88 @@ fn is_json_type(essence: &str) -> bool {
     essence == "application/json" || essence.ends_with("+json")
 }
 
-/// Cuts `text` to `limit` characters with a note saying how much was cut.
-fn cut(text: &str, limit: usize) -> String {
+/// How much of a response the model gets, and how to ask for less.
+pub struct Budget {
+    pub limit: usize,
+    /// The tool's own inputs that narrow a response (`limit`, `per_page`, `fields`, `filter`, …).
+    pub narrowing: Vec<&'static str>,
+}
+
+/// Argument names (lowercase, without `_`/`-`) that page, filter or select fields.
+const NARROWING: &[&str] = &[
+    "limit",
+    "perpage",
+    "pagesize",
+    "size",
+    "max",
+    "maxresults",
+    "count",
+    "top",
+    "first",
+    "last",
+    "page",
+    "cursor",
+    "offset",
+    "after",
+    "before",
+    "fields",
+    "select",
+    "filter",
+    "q",
+    "query",
+    "search",
+    "since",
+    "until",
+];
+
+impl Budget {
+    pub fn for_tool(tool: &crate::table::Tool, limit: usize) -> Budget {
+        let narrowing = tool
+            .params
+            .iter()
+            .filter(|p| {
+                let key: String = p
+                    .arg
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                NARROWING.contains(&key.as_str()) || key.starts_with("filter")
+            })
+            .map(|p| p.arg)
+            .collect();
+        Budget { limit, narrowing }
+    }
+}
+
+/// Cuts `text` to the budget with a note saying how much was cut and how to ask for less.
+fn cut(text: &str, budget: &Budget) -> String {
+    let limit = budget.limit;
     let total = text.chars().count();
     if total <= limit {
         return text.to_string();
     }
     let kept: String = text.chars().take(limit).collect();
-    format!(
-        "{kept}\n\n[response cut: showing {limit} of {total} characters; ask for less, e.g. with a smaller page size or a filter]"
-    )
+    let how = if budget.narrowing.is_empty() {
+        "ask for less, e.g. a smaller page or a narrower filter if the API offers one".to_string()
+    } else {
+        format!(
+            "ask for less with this tool's {}",
+            budget
+                .narrowing
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!("{kept}\n\n[response cut: showing {limit} of {total} characters; {how}]")
 }
 
-pub fn map(received: &Received, tool_name: &str, limit: usize) -> ToolOutput {
+pub fn map(received: &Received, tool_name: &str, budget: &Budget) -> ToolOutput {
     let kind = essence(received.content_type);
     if received.status >= 400 {
-        return error_output(received, &kind, limit);
+        return error_output(received, &kind, budget.limit);
     }
     if received.body.is_empty() {
         return ToolOutput {
@@ -106,7 +172,7 @@ pub fn map(received: &Received, tool_name: &str, limit: usize) -> ToolOutput {
         };
         return ToolOutput {
             is_error: false,
-            parts: vec![Part::Text(cut(text, limit))],
+            parts: vec![Part::Text(cut(text, budget))],
             structured: Some(structured),
         };
     }
@@ -139,7 +205,7 @@ pub fn map(received: &Received, tool_name: &str, limit: usize) -> ToolOutput {
     if let (Some(text), true) = (text, textual) {
         return ToolOutput {
             is_error: false,
-            parts: vec![Part::Text(cut(text, limit))],
+            parts: vec![Part::Text(cut(text, budget))],
             structured: None,
         };
     }
@@ -185,7 +251,11 @@ fn error_output(received: &Received, kind: &str, limit: usize) -> ToolOutput {
         && (kind.is_empty() || is_json_type(kind) || kind.starts_with("text/"))
     {
         message.push_str("\n\n");
-        message.push_str(&cut(text.trim(), limit.min(8_000)));
+        let errors = Budget {
+            limit: limit.min(8_000),
+            narrowing: Vec::new(),
+        };
+        message.push_str(&cut(text.trim(), &errors));
     }
     ToolOutput {
         is_error: true,
@@ -242,11 +312,32 @@ mod tests {
             100,
         );
         assert_eq!(out.structured, Some(json!({"a": 1})));
-        let out = map(&received(200, Some("application/json"), b"[1,2]"), "t", 100);
+        let out = map(
+            &received(200, Some("application/json"), b"[1,2]"),
+            "t",
+            &Budget {
+                limit: 100,
+                narrowing: Vec::new(),
+            },
+        );
         assert_eq!(out.structured, Some(json!({"result": [1, 2]})));
-        let out = map(&received(200, Some("text/plain"), b"{\"a\":1}"), "t", 100);
+        let out = map(
+            &received(200, Some("text/plain"), b"{\"a\":1}"),
+            "t",
+            &Budget {
+                limit: 100,
+                narrowing: Vec::new(),
+            },
+        );
         assert_eq!(out.structured, Some(json!({"a": 1})));
-        let out = map(&received(200, Some("text/csv"), b"a,b\n1,2"), "t", 100);
+        let out = map(
+            &received(200, Some("text/csv"), b"a,b\n1,2"),
+            "t",
+            &Budget {
+                limit: 100,
+                narrowing: Vec::new(),
+            },
+        );
         assert_eq!(out.parts, [Part::Text("a,b\n1,2".into())]);
     }
 
@@ -272,10 +363,23 @@ mod tests {
     #[test]
     fn long_text_is_cut_with_a_note() {
         let body = "x".repeat(50);
-        let out = map(&received(200, Some("text/plain"), body.as_bytes()), "t", 10);
+        let budget = Budget {
+            limit: 10,
+            narrowing: vec!["per_page", "q"],
+        };
+        let out = map(
+            &received(200, Some("text/plain"), body.as_bytes()),
+            "t",
+            &budget,
+        );
         let Part::Text(text) = &out.parts[0] else {
             panic!()
         };
-        assert!(text.contains("showing 10 of 50 characters"));
+        assert!(
+            text.ends_with(
+                "[response cut: showing 10 of 50 characters; ask for less with this tool's `per_page`, `q`]"
+            ),
+            "{text}"
+        );
     }
 }
