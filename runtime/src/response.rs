@@ -309,7 +309,10 @@ mod tests {
         let out = map(
             &received(200, Some("application/json"), b"{\"a\":1}"),
             "t",
-            100,
+            &Budget {
+                limit: 100,
+                narrowing: Vec::new(),
+            },
         );
         assert_eq!(out.structured, Some(json!({"a": 1})));
         let out = map(
@@ -350,7 +353,10 @@ mod tests {
                 br#"{"title":"Not found","detail":"no order 7"}"#,
             ),
             "t",
-            100,
+            &Budget {
+                limit: 100,
+                narrowing: Vec::new(),
+            },
         );
         assert!(out.is_error);
         let Part::Text(text) = &out.parts[0] else {
