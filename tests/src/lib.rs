@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod client;
+pub mod sample;
 pub mod served;
 
 use std::path::{Path, PathBuf};
