@@ -709,11 +709,15 @@ fn tool_plan(
         {
             let mut s = inline(&content.schema, &api.schemas);
             strip_read_only(&mut s);
+            if mt.starts_with("multipart/") {
+                note_file_fields(&mut s);
+            }
             s
         } else if mt.starts_with("text/") {
             json!({"type": "string"})
         } else {
-            json!({"type": "string", "contentEncoding": "base64", "contentMediaType": content.media_type})
+            json!({"type": "string", "contentEncoding": "base64", "contentMediaType": content.media_type,
+                "description": FILE_NOTE})
         };
         if let (Value::Object(map), Some(d)) = (&mut schema, &request_body.description) {
             map.entry("description")
@@ -1122,6 +1126,28 @@ fn rename_property(
         }
     }
     Ok(())
+}
+
+/// How a model passes file content (the runtime reads `file:` paths only inside the directories
+/// the operator allows).
+const FILE_NOTE: &str = "File content as base64, or `file:/absolute/path` of a local file if the connector's operator allows it.";
+
+/// Tells the model how to pass each file field of a multipart body.
+fn note_file_fields(schema: &mut Value) {
+    let Some(Value::Object(props)) = schema.get_mut("properties") else {
+        return;
+    };
+    for field in props.values_mut() {
+        if field.get("contentEncoding") == Some(&json!("base64"))
+            && let Value::Object(map) = field
+        {
+            let text = match map.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{d} {FILE_NOTE}"),
+                None => FILE_NOTE.to_string(),
+            };
+            map.insert("description".into(), Value::String(text));
+        }
+    }
 }
 
 /// Removes `readOnly` properties: the server sets them, so a request must not carry them.

@@ -203,15 +203,16 @@ impl Engine {
         let mut refresh = false;
         let mut attempt = 0;
         loop {
-            let mut prepared = match request::build(tool, &base, args, body_schema) {
-                Ok(p) => p,
-                Err(message) => {
-                    return ToolOutput::error(format!(
-                        "Invalid arguments for `{}`: {message}",
-                        tool.name
-                    ));
-                }
-            };
+            let mut prepared =
+                match request::build(tool, &base, args, body_schema, &self.config.file_roots) {
+                    Ok(p) => p,
+                    Err(message) => {
+                        return ToolOutput::error(format!(
+                            "Invalid arguments for `{}`: {message}",
+                            tool.name
+                        ));
+                    }
+                };
             if let Err(message) = auth::apply(
                 &mut prepared,
                 &selected,

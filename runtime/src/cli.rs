@@ -53,6 +53,10 @@ pub fn environment(c: &Connector) -> Vec<(String, String)> {
             ),
         ),
         (
+            crate::config::file_roots_var(c),
+            "directories whose files tools may send: an argument of file content then also takes `file:/absolute/path` (default: none, base64 only)".into(),
+        ),
+        (
             crate::config::forward_headers_var(c),
             "with --http: inbound headers forwarded to the API for that call, `In` or `In:Out`, comma-separated (e.g. a caller's own key)".into(),
         ),

@@ -86,6 +86,8 @@ pub struct Config {
     pub credentials: HashMap<&'static str, Credential>,
     /// Inbound HTTP headers passed on to the API, as (inbound, outbound) names.
     pub forward_headers: Vec<(String, String)>,
+    /// Directories whose files tools may send (`file:` arguments).
+    pub file_roots: crate::files::FileRoots,
 }
 
 /// Parses `In` / `In:Out` entries. The MCP client's own `Authorization` is its token for this
@@ -123,6 +125,10 @@ pub fn base_url_var(c: &Connector) -> String {
 pub fn timeout_var(c: &Connector) -> String {
     format!("{}_TIMEOUT_SECS", c.env_prefix)
 }
+pub fn file_roots_var(c: &Connector) -> String {
+    format!("{}_FILE_ROOTS", c.env_prefix)
+}
+
 pub fn forward_headers_var(c: &Connector) -> String {
     format!("{}_FORWARD_HEADERS", c.env_prefix)
 }
@@ -244,6 +250,10 @@ impl Config {
         };
         Ok(Config {
             forward_headers,
+            file_roots: crate::files::FileRoots::load(
+                &file_roots_var(connector),
+                get(&file_roots_var(connector)).as_deref(),
+            )?,
             base_url,
             timeout,
             response_limit,

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod conformance;
 pub mod encode;
+pub mod files;
 pub mod http;
 pub mod logging;
 pub mod mcp;

@@ -1,9 +1,9 @@
 //! Building the HTTP request of a tool call from its plan and its (already validated) arguments.
 
-use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::encode;
+use crate::files::FileRoots;
 use crate::table::{Body, Location, Param, Style, Tool};
 
 /// A request ready to send: everything decided, nothing sent.
@@ -83,6 +83,7 @@ pub fn build(
     base_url: &str,
     args: &Map<String, Value>,
     body_schema: Option<&Value>,
+    files: &FileRoots,
 ) -> Result<Prepared, String> {
     let mut prepared = Prepared {
         method: tool.method.as_str(),
@@ -134,7 +135,7 @@ pub fn build(
     }
     prepared.url = format!("{}{}", base_url.trim_end_matches('/'), path);
     if let (Some(body), Some(value)) = (&tool.body, args.get("body")) {
-        prepared.body = Some(body_bytes(body, value, body_schema)?);
+        prepared.body = Some(body_bytes(body, value, body_schema, files)?);
     }
     Ok(prepared)
 }
@@ -151,6 +152,7 @@ fn body_bytes(
     body: &Body,
     value: &Value,
     schema: Option<&Value>,
+    files: &FileRoots,
 ) -> Result<(String, Vec<u8>), String> {
     let media_type = body.media_type;
     let essence = media_type
@@ -177,7 +179,7 @@ fn body_bytes(
         return Ok((media_type.to_string(), form.finish().into_bytes()));
     }
     if essence.starts_with("multipart/") {
-        return multipart(body, value, schema);
+        return multipart(body, value, schema, files);
     }
     if essence.starts_with("text/") {
         return Ok((
@@ -185,15 +187,12 @@ fn body_bytes(
             encode::scalar_text(value).into_bytes(),
         ));
     }
-    let Value::String(b64) = value else {
+    let Value::String(content) = value else {
         return Err(format!(
-            "argument `body`: a `{media_type}` body is given as a base64 string"
+            "argument `body`: a `{media_type}` body is given as a base64 string or a `file:` path"
         ));
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|e| format!("argument `body`: not valid base64 ({e})"))?;
-    Ok((media_type.to_string(), bytes))
+    Ok((media_type.to_string(), files.bytes("body", content)?))
 }
 
 /// The name/value pairs of one form field, per its `encoding` (OpenAPI's defaults for a form body:
@@ -262,6 +261,7 @@ fn multipart(
     body: &Body,
     value: &Value,
     schema: Option<&Value>,
+    files: &FileRoots,
 ) -> Result<(String, Vec<u8>), String> {
     let Value::Object(fields) = value else {
         return Err("argument `body`: a multipart body must be an object".into());
@@ -291,14 +291,12 @@ fn multipart(
         for item in items {
             let safe_name = name.replace(['"', '\r', '\n'], "_");
             let (content_type, bytes, filename) = if is_file {
-                let Value::String(b64) = item else {
+                let Value::String(content) = item else {
                     return Err(format!(
-                        "argument `body.{name}`: a file is given as a base64 string"
+                        "argument `body.{name}`: a file is given as a base64 string or a `file:` path"
                     ));
                 };
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(b64.trim())
-                    .map_err(|e| format!("argument `body.{name}`: not valid base64 ({e})"))?;
+                let bytes = files.bytes(&format!("body.{name}"), content)?;
                 let media = declared
                     .or_else(|| {
                         field_schema
@@ -416,6 +414,7 @@ mod tests {
             "http://api.test/v1/",
             &args(json!({"id": "a/b", "tags": ["x", "y z"], "trace": "t1", "body": {"n": 1}})),
             None,
+            &FileRoots::default(),
         )
         .unwrap();
         assert_eq!(
@@ -428,13 +427,21 @@ mod tests {
 
     #[test]
     fn rejects_values_that_would_escape() {
-        let err = build(&TOOL, "http://api.test", &args(json!({"id": ".."})), None).unwrap_err();
+        let err = build(
+            &TOOL,
+            "http://api.test",
+            &args(json!({"id": ".."})),
+            None,
+            &FileRoots::default(),
+        )
+        .unwrap_err();
         assert!(err.contains("`id`"), "{err}");
         let err = build(
             &TOOL,
             "http://api.test",
             &args(json!({"id": "1", "trace": "a\r\nX-Admin: 1"})),
             None,
+            &FileRoots::default(),
         )
         .unwrap_err();
         assert!(err.contains("`trace`"), "{err}");

@@ -378,3 +378,82 @@ async fn prism_finds_every_request_valid() {
         invalid.join("\n")
     );
 }
+
+/// Where the operator allows a directory, file content can be named by path instead of base64;
+/// nothing outside the directory can be read.
+#[tokio::test]
+async fn files_travel_by_path_from_allowed_directories_only() {
+    let allowed = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let logo = allowed.path().join("logo.png");
+    std::fs::write(&logo, FILE).unwrap();
+    std::fs::write(outside.path().join("secret.txt"), b"do not send").unwrap();
+    let api = Api::start(|_| Reply::json(200, json!({"ok": true}))).await;
+    let env = [
+        ("DIALECTS_BASE_URL", format!("{}/base", api.url())),
+        (
+            "DIALECTS_FILE_ROOTS",
+            allowed.path().to_string_lossy().into_owned(),
+        ),
+    ];
+    let client = Client::start(&mcpgen_e2e::connector_binary("dialects"), &env, Era::Legacy).await;
+
+    let by_path = format!("file:{}", logo.display());
+    let r = client
+        .call("bodyBinary", json!({"body": by_path}))
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(false), "{}", text(&r));
+    assert_eq!(api.one().body, FILE);
+
+    let r = client
+        .call("bodyMultipart", json!({"body": {"file": by_path}}))
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(false), "{}", text(&r));
+    let sent = api.one().body;
+    assert!(
+        sent.windows(FILE.len()).any(|w| w == FILE),
+        "the file's bytes are not in the multipart body"
+    );
+
+    // Outside the allowed directory, directly or by `..`: refused, nothing sent, nothing leaked.
+    for path in [
+        outside.path().join("secret.txt"),
+        allowed.path().join("..").join(
+            outside
+                .path()
+                .file_name()
+                .map(std::path::PathBuf::from)
+                .unwrap()
+                .join("secret.txt"),
+        ),
+    ] {
+        let r = client
+            .call(
+                "bodyBinary",
+                json!({"body": format!("file:{}", path.display())}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true));
+        let said = text(&r);
+        assert!(said.contains("DIALECTS_FILE_ROOTS"), "{said}");
+        assert!(!said.contains("do not send"), "{said}");
+    }
+    assert!(api.take().is_empty());
+    client.close().await;
+
+    // The schema tells the model it may pass a path.
+    let client = Client::start(&mcpgen_e2e::connector_binary("dialects"), &env, Era::Modern).await;
+    let tools = client.tools().await;
+    let binary = tools.iter().find(|t| t.name == "bodyBinary").unwrap();
+    let schema = Value::Object((*binary.input_schema).clone());
+    assert!(
+        schema["properties"]["body"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("file:/absolute/path")
+    );
+    client.close().await;
+}

@@ -1,0 +1,155 @@
+//! File arguments: content travels as base64, or — where the operator allows a directory with
+//! `PREFIX_FILE_ROOTS` — as `file:/absolute/path`, read by the connector. A path is resolved
+//! (symlinks and `..` included) before it is checked, so nothing outside the allowed
+//! directories can be read.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+/// The largest file the connector reads for one argument.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The directories files may be read from; empty: `file:` paths are refused.
+#[derive(Debug, Clone, Default)]
+pub struct FileRoots {
+    roots: Vec<PathBuf>,
+    /// The variable that sets them, for messages.
+    var: String,
+}
+
+impl FileRoots {
+    /// Parses `PREFIX_FILE_ROOTS` (`:`- or `,`-separated absolute directories that exist).
+    pub fn load(var: &str, text: Option<&str>) -> Result<FileRoots, String> {
+        let mut roots = Vec::new();
+        for entry in text
+            .unwrap_or_default()
+            .split([':', ','])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let path = Path::new(entry);
+            if !path.is_absolute() {
+                return Err(format!("{var}: `{entry}` is not an absolute path"));
+            }
+            let resolved = path
+                .canonicalize()
+                .map_err(|e| format!("{var}: `{entry}`: {e}"))?;
+            if !resolved.is_dir() {
+                return Err(format!("{var}: `{entry}` is not a directory"));
+            }
+            roots.push(resolved);
+        }
+        Ok(FileRoots {
+            roots,
+            var: var.to_string(),
+        })
+    }
+
+    /// The bytes argument `arg` stands for: base64 text, or a `file:` path inside a root.
+    pub fn bytes(&self, arg: &str, text: &str) -> Result<Vec<u8>, String> {
+        let Some(path) = text.trim().strip_prefix("file:") else {
+            return base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|e| {
+                    format!("argument `{arg}`: not valid base64 ({e}); give the content as base64 or a `file:` path")
+                });
+        };
+        // `file:///x` and `file:/x` both name `/x`.
+        let path = Path::new(path.trim_start_matches("//"));
+        if self.roots.is_empty() {
+            return Err(format!(
+                "argument `{arg}`: reading local files is off; send the content as base64, or have the operator allow a directory with {}",
+                self.var
+            ));
+        }
+        let resolved = path
+            .canonicalize()
+            .map_err(|e| format!("argument `{arg}`: cannot read `{}`: {e}", path.display()))?;
+        if !self.roots.iter().any(|root| resolved.starts_with(root)) {
+            return Err(format!(
+                "argument `{arg}`: `{}` is not inside a directory {} allows",
+                path.display(),
+                self.var
+            ));
+        }
+        let file = std::fs::File::open(&resolved)
+            .map_err(|e| format!("argument `{arg}`: cannot read `{}`: {e}", path.display()))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("argument `{arg}`: cannot read `{}`: {e}", path.display()))?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!(
+                "argument `{arg}`: `{}` is larger than {} MiB",
+                path.display(),
+                MAX_FILE_BYTES / 1024 / 1024
+            ));
+        }
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_read_only_inside_the_roots() {
+        let allowed = tempfile_dir("allowed");
+        let outside = tempfile_dir("outside");
+        std::fs::write(allowed.join("a.txt"), b"inside").unwrap();
+        std::fs::write(outside.join("b.txt"), b"secret").unwrap();
+        let roots = FileRoots::load("X_FILE_ROOTS", Some(allowed.to_str().unwrap())).unwrap();
+        let inside = format!("file:{}", allowed.join("a.txt").display());
+        assert_eq!(roots.bytes("body.f", &inside).unwrap(), b"inside");
+        assert_eq!(
+            roots
+                .bytes(
+                    "body.f",
+                    &format!("file://{}", allowed.join("a.txt").display())
+                )
+                .unwrap(),
+            b"inside"
+        );
+        // `..` and symlinks are resolved before the check.
+        let escape = format!(
+            "file:{}/../{}/b.txt",
+            allowed.display(),
+            outside.file_name().unwrap().to_string_lossy()
+        );
+        let e = roots.bytes("body.f", &escape).unwrap_err();
+        assert!(
+            e.contains("not inside a directory X_FILE_ROOTS allows"),
+            "{e}"
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.join("b.txt"), allowed.join("link")).unwrap();
+            let e = roots
+                .bytes(
+                    "body.f",
+                    &format!("file:{}", allowed.join("link").display()),
+                )
+                .unwrap_err();
+            assert!(e.contains("not inside"), "{e}");
+        }
+        // Base64 still works; without roots, paths are refused.
+        assert_eq!(roots.bytes("body.f", "aGk=").unwrap(), b"hi");
+        let none = FileRoots::load("X_FILE_ROOTS", None).unwrap();
+        let e = none.bytes("body.f", &inside).unwrap_err();
+        assert!(
+            e.contains("reading local files is off") && e.contains("X_FILE_ROOTS"),
+            "{e}"
+        );
+        assert!(FileRoots::load("X_FILE_ROOTS", Some("relative/dir")).is_err());
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mcpgen-files-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
