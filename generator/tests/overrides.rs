@@ -483,3 +483,36 @@ fn the_published_schema_checks_the_example_file() {
     let bad: Value = serde_json::json!({"tools": {"x": {"confirm": "yes"}}});
     assert!(!validator.is_valid(&bad));
 }
+
+#[test]
+fn the_overrides_file_chooses_another_request_media_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("o.yaml");
+    std::fs::write(
+        &file,
+        "tools:\n  \"POST /imports\":\n    body_media_type: multipart/form-data\n",
+    )
+    .unwrap();
+    let out = mcpgen()
+        .arg("inspect")
+        .arg(specs().join("inventory-openapi-3.1.yaml"))
+        .args(["--format", "json", "--overrides"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tool = plan["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["path"] == "/imports")
+        .unwrap();
+    assert_eq!(tool["body"]["media_type"], "multipart/form-data");
+    // The choice is made, so the spec's several media types are no longer a warning.
+    let warned = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !warned.contains("POST /imports: request body offers"),
+        "{warned}"
+    );
+}

@@ -293,6 +293,20 @@ impl Engine {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
+            if status.is_redirection() {
+                // Only a redirect the policy refused gets here: it leaves the API's origin.
+                let target = header("location").unwrap_or_default();
+                return scrub_output(
+                    ToolOutput::error(format!(
+                        "`{}`: HTTP {} {}: the API redirects to {target}, which is outside its origin; \
+                         redirects are followed only within the API's origin (credentials must not travel on), so nothing more was fetched",
+                        tool.name,
+                        status.as_u16(),
+                        status.canonical_reason().unwrap_or("")
+                    )),
+                    &prepared.secrets,
+                );
+            }
             let content_type = header("content-type");
             let request_id = header("x-request-id").or_else(|| header("x-correlation-id"));
             let reason = status.canonical_reason().unwrap_or("").to_string();

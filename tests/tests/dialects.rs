@@ -457,3 +457,78 @@ async fn files_travel_by_path_from_allowed_directories_only() {
     );
     client.close().await;
 }
+
+/// What the client gets for each kind of response, whatever the operation: JSON (also when the
+/// Content-Type lies), text, image, audio, other binary as an embedded resource, no content, and
+/// redirects followed only within the API's origin.
+#[tokio::test]
+async fn each_kind_of_response_reaches_the_client_in_its_form() {
+    use std::sync::{Arc, Mutex};
+    let elsewhere = Api::start(|_| Reply::json(200, json!({"leaked": true}))).await;
+    let next: Arc<Mutex<Reply>> = Arc::new(Mutex::new(Reply::json(200, json!({}))));
+    let api = {
+        let next = next.clone();
+        Api::start(move |req| {
+            if req.path() == "/base/moved-here" {
+                return Reply::json(200, json!({"moved": true}));
+            }
+            next.lock().unwrap().clone()
+        })
+        .await
+    };
+    let env = [("DIALECTS_BASE_URL", format!("{}/base", api.url()))];
+    let client = Client::start(&mcpgen_e2e::connector_binary("dialects"), &env, Era::Modern).await;
+    let args = json!({"id": "1", "tags": ["a"]});
+    let call = async |reply: Reply| {
+        *next.lock().unwrap() = reply;
+        let r = client.call("queryForm", args.clone()).await.unwrap();
+        serde_json::to_value(&r).unwrap()
+    };
+    const WAV: &[u8] = b"RIFF\x24\0\0\0WAVEfmt ";
+
+    let r = call(Reply::bytes(200, "text/plain", br#"{"lying": true}"#)).await;
+    assert_eq!(r["structuredContent"], json!({"lying": true}), "{r}");
+    let r = call(Reply::bytes(200, "text/csv", b"a,b\n1,2\n")).await;
+    assert_eq!(r["content"][0]["text"], "a,b\n1,2\n", "{r}");
+    let r = call(Reply::bytes(200, "image/png", FILE)).await;
+    assert_eq!(r["content"][0]["type"], "image", "{r}");
+    assert_eq!(r["content"][0]["mimeType"], "image/png");
+    let r = call(Reply::bytes(200, "audio/wav", WAV)).await;
+    assert_eq!(r["content"][0]["type"], "audio", "{r}");
+    assert_eq!(r["content"][0]["mimeType"], "audio/wav");
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(r["content"][0]["data"].as_str().unwrap())
+            .unwrap(),
+        WAV
+    );
+    let r = call(Reply::bytes(200, "application/pdf", b"%PDF-1.7")).await;
+    assert_eq!(
+        r["content"][0]["text"], "HTTP 200: 8 bytes of application/pdf",
+        "{r}"
+    );
+    assert_eq!(r["content"][1]["type"], "resource", "{r}");
+    assert_eq!(r["content"][1]["resource"]["mimeType"], "application/pdf");
+    let r = call(Reply::bytes(204, "application/json", b"")).await;
+    assert_eq!(r["isError"], false, "{r}");
+    assert!(r["content"][0]["text"].as_str().unwrap().contains("204"));
+
+    // A redirect within the origin is followed; one to another origin is not.
+    let r = call(
+        Reply::bytes(302, "text/plain", b"")
+            .with_header("location", &format!("{}/base/moved-here", api.url())),
+    )
+    .await;
+    assert_eq!(r["structuredContent"], json!({"moved": true}), "{r}");
+    let r = call(
+        Reply::bytes(302, "text/plain", b"")
+            .with_header("location", &format!("{}/steal", elsewhere.url())),
+    )
+    .await;
+    assert_eq!(r["isError"], true, "{r}");
+    assert!(
+        elsewhere.take().is_empty(),
+        "the redirect left the API's origin"
+    );
+    client.close().await;
+}
