@@ -26,6 +26,13 @@ fn credentials(binary: &std::path::Path, prefix: &str, api: &str) -> Vec<(String
         "_LOG",
         "_CLIENT_AUTH",
         "_FORWARD_HEADERS",
+        "_FILE_ROOTS",
+        "_SHUTDOWN_SECS",
+        "_MCP_TOKEN",
+        "_MCP_ISSUER",
+        "_MCP_RESOURCE",
+        "_MCP_JWKS_URL",
+        "_MCP_SCOPES",
     ];
     help.lines()
         .filter_map(|l| l.split_whitespace().next())
