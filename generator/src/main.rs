@@ -206,9 +206,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let generated = mcpgen::build(&input.spec, &options)?;
             print_warnings(&generated.plan.warnings);
             let files = mcpgen::files(&generated, runtime_dependency(&runtime, &out))?;
-            let stale = mcpgen::output::stale(&out, &files)?;
-            mcpgen::output::write(&out, &files)?;
-            for file in stale {
+            let removed = mcpgen::output::write(&out, &files)?;
+            for file in removed {
                 eprintln!("removed {file}: this generation no longer writes it");
             }
             let changes = tool_changes(&options.lock, &generated.plan);

@@ -37,8 +37,8 @@ fn is_inside(file: &str) -> bool {
 
 /// Writes `files` under `out`. A new directory is built beside it and moved into place whole; in an
 /// existing one each file is replaced atomically, the user's `src/hooks.rs` is kept, and files the
-/// previous generation wrote that no longer belong are removed.
-pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
+/// previous generation wrote that no longer belong are removed. Returns the removed files.
+pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>> {
     if !out.exists() {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -57,13 +57,14 @@ pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
             std::fs::write(&path, content).map_err(write_error(&path))?;
         }
         let staged = staging.keep();
-        return std::fs::rename(&staged, out).map_err(|e| {
+        std::fs::rename(&staged, out).map_err(|e| {
             let _ = std::fs::remove_dir_all(&staged);
             Error::Write {
                 path: out.to_path_buf(),
                 source: e,
             }
-        });
+        })?;
+        return Ok(Vec::new());
     }
     let stale = stale(out, files)?;
     for (name, content) in files {
@@ -81,11 +82,11 @@ pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<()> {
             source: e.error,
         })?;
     }
-    for name in stale {
-        let path = out.join(&name);
+    for name in &stale {
+        let path = out.join(name);
         std::fs::remove_file(&path).map_err(write_error(&path))?;
     }
-    Ok(())
+    Ok(stale)
 }
 
 /// The files under `out` that differ from `files` (missing or changed). `src/hooks.rs` only has to exist.

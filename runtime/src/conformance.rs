@@ -163,17 +163,14 @@ fn codec() -> &'static RequestStateCodec {
     static CODEC: OnceLock<RequestStateCodec> = OnceLock::new();
     CODEC.get_or_init(|| {
         use std::hash::{BuildHasher, Hasher};
-        let mut key = Vec::with_capacity(32);
-        for _ in 0..4 {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .elapsed()
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0),
-            );
-            key.extend_from_slice(&h.finish().to_le_bytes());
-        }
+        // Each RandomState is seeded afresh by the OS: four of them make a 32-byte key.
+        let key: Vec<u8> = (0u64..4)
+            .flat_map(|i| {
+                let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+                h.write_u64(i);
+                h.finish().to_le_bytes()
+            })
+            .collect();
         RequestStateCodec::new(key)
     })
 }
