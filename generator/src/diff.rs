@@ -240,7 +240,19 @@ fn child(path: &str, name: &str) -> String {
     }
 }
 
+/// Every change between the schemas of one input (and, recursively, of its fields and items).
 fn compare_schema(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    compare_types(path, old, new, out);
+    compare_enums(path, old, new, out);
+    compare_bounds(path, old, new, out);
+    compare_properties(path, old, new, out);
+    if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
+        compare_schema(&format!("{path}[]"), o, n, out);
+    }
+}
+
+/// A type that no longer covers a value it took is narrowed (breaking).
+fn compare_types(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     let mut push = |kind, detail: String, breaking| {
         out.push(Change {
             kind,
@@ -279,7 +291,18 @@ fn compare_schema(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
         ),
         (None, None) => {}
     }
+}
 
+/// A value no longer in the list is breaking; a new one is not.
+fn compare_enums(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    let mut push = |kind, detail: String, breaking| {
+        out.push(Change {
+            kind,
+            input: path.to_string(),
+            detail,
+            breaking,
+        })
+    };
     match (old.get("enum"), new.get("enum")) {
         (Some(Value::Array(o)), Some(Value::Array(n))) => {
             let removed: Vec<String> = o
@@ -325,7 +348,18 @@ fn compare_schema(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
         ),
         _ => {}
     }
+}
 
+/// Bounds and patterns: tighter is breaking, looser is not.
+fn compare_bounds(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    let mut push = |kind, detail: String, breaking| {
+        out.push(Change {
+            kind,
+            input: path.to_string(),
+            detail,
+            breaking,
+        })
+    };
     // Upper bounds that shrink and lower bounds that grow reject values that were fine.
     for (keyword, upper) in [
         ("maximum", true),
@@ -375,7 +409,10 @@ fn compare_schema(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
             true,
         );
     }
+}
 
+/// Fields added, removed, newly required or optional; then each field that stays, compared.
+fn compare_properties(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
     let required = |s: &Value| -> BTreeSet<String> {
         s.get("required")
             .and_then(Value::as_array)
@@ -437,9 +474,6 @@ fn compare_schema(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
                 breaking: needed,
             });
         }
-    }
-    if let (Some(o), Some(n)) = (old.get("items"), new.get("items")) {
-        compare_schema(&format!("{path}[]"), o, n, out);
     }
 }
 

@@ -7,12 +7,14 @@
 use serde::Serialize;
 use serde_json::Value;
 
+pub use mcpgen_contract::{Location, Method, Style};
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {
     /// `2.0`, `3.0.3`, `3.1.0`, as the document says.
     pub spec_version: String,
     pub info: Info,
-    pub servers: Vec<Server>,
+    pub servers: Vec<ApiServer>,
     /// In document order.
     pub security_schemes: Vec<SecurityScheme>,
     pub operations: Vec<Operation>,
@@ -29,8 +31,9 @@ pub struct Info {
     pub description: Option<String>,
 }
 
+/// A server object of the spec: a URL template and its variables.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Server {
+pub struct ApiServer {
     pub url: String,
     pub description: Option<String>,
     pub variables: Vec<ServerVariable>,
@@ -42,53 +45,6 @@ pub struct ServerVariable {
     pub default: String,
     pub allowed: Vec<String>,
     pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Method {
-    Get,
-    Put,
-    Post,
-    Delete,
-    Options,
-    Head,
-    Patch,
-    Trace,
-}
-
-impl Method {
-    pub const ALL: [(&'static str, Method); 8] = [
-        ("get", Method::Get),
-        ("put", Method::Put),
-        ("post", Method::Post),
-        ("delete", Method::Delete),
-        ("options", Method::Options),
-        ("head", Method::Head),
-        ("patch", Method::Patch),
-        ("trace", Method::Trace),
-    ];
-
-    /// The method a lowercase name (as OpenAPI path items spell it) stands for.
-    pub fn parse(lowercase: &str) -> Option<Method> {
-        Method::ALL
-            .iter()
-            .find(|(n, _)| *n == lowercase)
-            .map(|(_, m)| *m)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Put => "PUT",
-            Method::Post => "POST",
-            Method::Delete => "DELETE",
-            Method::Options => "OPTIONS",
-            Method::Head => "HEAD",
-            Method::Patch => "PATCH",
-            Method::Trace => "TRACE",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,50 +63,9 @@ pub struct Operation {
     /// Alternatives (OR) of requirements (AND). Operation level over global; empty means none needed.
     pub security: Vec<SecurityRequirement>,
     /// Servers declared on the path or operation, which replace the document's.
-    pub servers: Vec<Server>,
+    pub servers: Vec<ApiServer>,
     /// Where the operation is in the root document, as a JSON pointer.
     pub pointer: String,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Location {
-    Path,
-    Query,
-    Header,
-    Cookie,
-}
-
-impl Location {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Location::Path => "path",
-            Location::Query => "query",
-            Location::Header => "header",
-            Location::Cookie => "cookie",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub enum Style {
-    Simple,
-    Label,
-    Matrix,
-    Form,
-    SpaceDelimited,
-    PipeDelimited,
-    DeepObject,
-}
-
-impl Style {
-    pub fn default_for(location: Location) -> Style {
-        match location {
-            Location::Path | Location::Header => Style::Simple,
-            Location::Query | Location::Cookie => Style::Form,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1,9 +1,10 @@
 //! mcpgen: turns an OpenAPI 3.0 / 3.1 or Swagger 2.0 document into a compiled MCP server crate.
 //!
-//! The stages, each a module: [`load`] (documents) → [`normalize`] (the [`ir`], with [`schema`]
-//! conversion) → [`plan`] (tools, with [`naming`] and [`inline`]) → [`emit`] (files) → [`output`]
-//! (writing and checking a directory). The user's [`overrides`] shape planning; [`lock`] carries
-//! tool names from one generation to the next; [`diff`] compares two plans.
+//! The stages, each a module: [`load`] (documents, with [`refs`]) → [`normalize`] (the [`ir`], one
+//! submodule per dialect) → [`plan`] (tools, with [`naming`] and [`inline`]; the user's
+//! [`overrides`] applied by its customise stage) → [`emit`] (files) → [`output`] (writing and
+//! checking a directory). [`lock`] carries tool names from one generation to the next; [`diff`]
+//! compares two plans; [`util`] holds what several stages share.
 
 pub mod diff;
 pub mod emit;
@@ -18,7 +19,7 @@ pub mod output;
 pub mod overrides;
 pub mod plan;
 pub mod refs;
-pub mod schema;
+pub mod util;
 
 use std::collections::BTreeMap;
 
@@ -45,7 +46,7 @@ pub fn build(spec: &str, options: &plan::PlanOptions) -> Result<Generated> {
         let mut hasher = Sha256::new();
         hasher.update(source_hash.as_bytes());
         hasher.update(Sha256::digest(o.text.as_bytes()));
-        source_hash = load::hex(&hasher.finalize());
+        source_hash = util::hex(&hasher.finalize());
     }
     let source_name = root
         .path_segments()

@@ -58,7 +58,7 @@ impl Loader {
         for (_, digest) in &self.order {
             hasher.update(digest);
         }
-        hex(&hasher.finalize())
+        crate::util::hex(&hasher.finalize())
     }
 
     fn read(&mut self, url: &Url) -> Result<Vec<u8>> {
@@ -132,10 +132,6 @@ pub fn display(url: &Url) -> String {
         return path.display().to_string();
     }
     url.to_string()
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses JSON when the text starts with `{` or `[`, YAML otherwise.

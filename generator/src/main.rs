@@ -201,66 +201,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             input,
             out,
             runtime,
-        } => {
-            let options = plan_options(&input, Some(&out))?;
-            let generated = mcpgen::build(&input.spec, &options)?;
-            print_warnings(&generated.plan.warnings);
-            let files = mcpgen::files(&generated, runtime_dependency(&runtime, &out))?;
-            let removed = mcpgen::output::write(&out, &files)?;
-            for file in removed {
-                eprintln!("removed {file}: this generation no longer writes it");
-            }
-            let changes = tool_changes(&options.lock, &generated.plan);
-            for line in &changes {
-                eprintln!("{line}");
-            }
-            if !changes.is_empty() {
-                eprintln!("(`mcpgen diff OLD NEW` shows how each tool's inputs changed)");
-            }
-            eprintln!(
-                "wrote {} ({} tools) to {}; build it with `cargo build --release --manifest-path {}`",
-                generated.plan.connector.name,
-                generated.plan.tools.len(),
-                out.display(),
-                out.join("Cargo.toml").display()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        } => generate(&input, &out, &runtime),
         Command::Check {
             input,
             out,
             runtime,
-        } => {
-            let options = plan_options(&input, Some(&out))?;
-            let generated = mcpgen::build(&input.spec, &options)?;
-            let files = mcpgen::files(&generated, runtime_dependency(&runtime, &out))?;
-            let drift = mcpgen::output::drift(&out, &files);
-            let stale = mcpgen::output::stale(&out, &files)?;
-            if drift.is_empty() && stale.is_empty() {
-                eprintln!("{} is up to date", out.display());
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "{} differs from what `mcpgen generate` would write:",
-                out.display()
-            );
-            for file in drift {
-                let state = if out.join(&file).exists() {
-                    "changed"
-                } else {
-                    "missing"
-                };
-                println!("  {state:<8} {file}");
-            }
-            for file in stale {
-                println!("  stale    {file} (no longer generated)");
-            }
-            for line in tool_changes(&options.lock, &generated.plan) {
-                println!("  {line}");
-            }
-            println!("run `mcpgen generate` with the same arguments to update it");
-            Ok(ExitCode::from(1))
-        }
+        } => check(&input, &out, &runtime),
         Command::OverridesSchema => {
             print!("{}", mcpgen::overrides::json_schema());
             Ok(ExitCode::SUCCESS)
@@ -272,66 +218,162 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name,
             max_name_len,
             format,
-        } => {
-            let overrides = read_overrides(&overrides)?;
-            let mut options = PlanOptions {
+        } => diff(
+            &old,
+            &new,
+            DiffOptions {
+                overrides,
                 name,
                 max_name_len,
-                overrides,
-                lock: Lock::default(),
-                lenient: true,
-            };
-            let before = mcpgen::build(&old, &options)?;
-            // NEW is planned as a regeneration would plan it: keeping the names OLD gave.
-            options.lock.tools = before.plan.lock_names();
-            options.lenient = false;
-            let after = mcpgen::build(&new, &options)?;
-            print_warnings(&after.plan.warnings);
-            let report = mcpgen::diff::diff(&before.plan, &after.plan);
-            match format {
-                DiffFormat::Text => print!("{}", mcpgen::diff::render_text(&report)),
-                DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            },
+            format,
+        ),
+        Command::Inspect { input, format } => inspect(&input, format),
+    }
+}
+
+/// `mcpgen generate`: write the crate, keep the user's hooks, say what changed for the tools.
+fn generate(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<ExitCode> {
+    let options = plan_options(input, Some(out))?;
+    let generated = mcpgen::build(&input.spec, &options)?;
+    print_warnings(&generated.plan.warnings);
+    let files = mcpgen::files(&generated, runtime_dependency(runtime, out))?;
+    let removed = mcpgen::output::write(out, &files)?;
+    if mcpgen::output::hooks_need_migration(out) {
+        eprintln!(
+            "warning: {} still returns the old `Hooks` struct, which no longer exists: define \
+             `pub struct ConnectorHooks;`, `impl mcpgen_runtime::Hooks for ConnectorHooks {{}}` and \
+             `pub fn hooks() -> ConnectorHooks {{ ConnectorHooks }}`, moving any hook function into \
+             an async method of that impl (see the runtime's documentation, \"Migrating src/hooks.rs\")",
+            out.join(mcpgen::emit::HOOKS_FILE).display()
+        );
+    }
+    for file in removed {
+        eprintln!("removed {file}: this generation no longer writes it");
+    }
+    let changes = tool_changes(&options.lock, &generated.plan);
+    for line in &changes {
+        eprintln!("{line}");
+    }
+    if !changes.is_empty() {
+        eprintln!("(`mcpgen diff OLD NEW` shows how each tool's inputs changed)");
+    }
+    eprintln!(
+        "wrote {} ({} tools) to {}; build it with `cargo build --release --manifest-path {}`",
+        generated.plan.connector.name,
+        generated.plan.tools.len(),
+        out.display(),
+        out.join("Cargo.toml").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mcpgen check`: exit 1, listing the files, when DIR is not what `generate` would write.
+fn check(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<ExitCode> {
+    let options = plan_options(input, Some(out))?;
+    let generated = mcpgen::build(&input.spec, &options)?;
+    let files = mcpgen::files(&generated, runtime_dependency(runtime, out))?;
+    let drift = mcpgen::output::drift(out, &files);
+    let stale = mcpgen::output::stale(out, &files)?;
+    if drift.is_empty() && stale.is_empty() {
+        eprintln!("{} is up to date", out.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} differs from what `mcpgen generate` would write:",
+        out.display()
+    );
+    for file in drift {
+        let state = if out.join(&file).exists() {
+            "changed"
+        } else {
+            "missing"
+        };
+        println!("  {state:<8} {file}");
+    }
+    for file in stale {
+        println!("  stale    {file} (no longer generated)");
+    }
+    for line in tool_changes(&options.lock, &generated.plan) {
+        println!("  {line}");
+    }
+    println!("run `mcpgen generate` with the same arguments to update it");
+    Ok(ExitCode::from(1))
+}
+
+/// What `mcpgen diff` plans both specs with.
+struct DiffOptions {
+    overrides: Option<PathBuf>,
+    name: Option<String>,
+    max_name_len: Option<usize>,
+}
+
+/// `mcpgen diff`: what regenerating from NEW instead of OLD changes; exit 1 when breaking.
+fn diff(old: &str, new: &str, given: DiffOptions, format: DiffFormat) -> anyhow::Result<ExitCode> {
+    let DiffOptions {
+        overrides,
+        name,
+        max_name_len,
+    } = given;
+    let overrides = read_overrides(&overrides)?;
+    let mut options = PlanOptions {
+        name,
+        max_name_len,
+        overrides,
+        lock: Lock::default(),
+        lenient: true,
+    };
+    let before = mcpgen::build(old, &options)?;
+    // NEW is planned as a regeneration would plan it: keeping the names OLD gave.
+    options.lock.tools = before.plan.lock_names();
+    options.lenient = false;
+    let after = mcpgen::build(new, &options)?;
+    print_warnings(&after.plan.warnings);
+    let report = mcpgen::diff::diff(&before.plan, &after.plan);
+    match format {
+        DiffFormat::Text => print!("{}", mcpgen::diff::render_text(&report)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(if report.breaking > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `mcpgen inspect`: the tools a spec gives, and every warning, without writing.
+fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
+    let generated = mcpgen::build(&input.spec, &plan_options(input, None)?)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&generated.plan)?),
+        Format::Ir => println!("{}", serde_json::to_string_pretty(&generated.api)?),
+        Format::Text => {
+            let plan = &generated.plan;
+            println!(
+                "{} ({}): {} tools",
+                plan.connector.name,
+                plan.connector.title,
+                plan.tools.len()
+            );
+            for t in &plan.tools {
+                let a = t.annotations;
+                let kind = if a.read_only {
+                    "read-only"
+                } else if a.destructive {
+                    "destructive"
+                } else {
+                    "write"
+                };
+                println!(
+                    "  {:<40} {:<7} {:<40} {}",
+                    t.name,
+                    t.method.as_str(),
+                    t.path,
+                    kind
+                );
             }
-            Ok(if report.breaking > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Inspect { input, format } => {
-            let generated = mcpgen::build(&input.spec, &plan_options(&input, None)?)?;
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&generated.plan)?),
-                Format::Ir => println!("{}", serde_json::to_string_pretty(&generated.api)?),
-                Format::Text => {
-                    let plan = &generated.plan;
-                    println!(
-                        "{} ({}): {} tools",
-                        plan.connector.name,
-                        plan.connector.title,
-                        plan.tools.len()
-                    );
-                    for t in &plan.tools {
-                        let a = t.annotations;
-                        let kind = if a.read_only {
-                            "read-only"
-                        } else if a.destructive {
-                            "destructive"
-                        } else {
-                            "write"
-                        };
-                        println!(
-                            "  {:<40} {:<7} {:<40} {}",
-                            t.name,
-                            t.method.as_str(),
-                            t.path,
-                            kind
-                        );
-                    }
-                    print_warnings(&plan.warnings);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            print_warnings(&plan.warnings);
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

@@ -78,7 +78,7 @@ fn collapse_underscores(text: &str) -> String {
 /// Six hex digits identifying an operation by method and path.
 pub fn operation_hash(method: Method, path: &str) -> String {
     let digest = Sha256::digest(format!("{} {path}", method.as_str()).as_bytes());
-    crate::load::hex(&digest[..3])
+    crate::util::hex(&digest[..3])
 }
 
 fn with_suffix(base: &str, method: Method, path: &str, budget: usize) -> String {

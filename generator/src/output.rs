@@ -106,6 +106,13 @@ pub fn drift(out: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
     differing
 }
 
+/// Whether the user's `src/hooks.rs` under `out` is still written for mcpgen 0.1's hooks (a
+/// struct of function pointers), which the runtime's `Hooks` trait replaced.
+pub fn hooks_need_migration(out: &Path) -> bool {
+    std::fs::read_to_string(out.join(HOOKS_FILE))
+        .is_ok_and(|text| text.contains("-> Hooks {") || text.contains("Hooks::default()"))
+}
+
 /// `to` relative to `from` (both made absolute), with `/` separators, for Cargo path dependencies.
 pub fn relative_path(from: &Path, to: &Path) -> String {
     let normalize = |p: &Path| -> Vec<String> {

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::ir::{Api, Method, Operation};
-use crate::refs::closest;
+use crate::util::closest;
 
 /// The file as written (YAML or JSON). Unknown keys are errors, so a typo cannot go unnoticed.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]

@@ -6,6 +6,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::load::{Loader, display};
+use crate::util::closest;
 
 /// A place in a loaded document: its URL and a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -129,15 +130,6 @@ fn missing(doc: &Value, pointer: &str, file: &str) -> String {
         }
     }
     format!("{file} has nothing at `#{pointer}`")
-}
-
-/// The candidate most like `wanted`, if any is close enough to be a likely typo.
-pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::normalized_damerau_levenshtein(wanted, c), c))
-        .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -189,6 +189,7 @@ paths:
 }
 
 #[test]
+#[allow(clippy::too_many_lines)] // one document, every mapping checked
 fn swagger_2_maps_into_the_same_ir() {
     let dir = tempfile::tempdir().unwrap();
     let root = write(

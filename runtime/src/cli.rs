@@ -2,15 +2,13 @@
 //! variable under the connector's own prefix.
 
 use clap::{Arg, ArgAction, Command};
+use mcpgen_contract::env::{EnvNames, Variable};
 
-use crate::config::{
-    DEFAULT_RESPONSE_LIMIT, DEFAULT_TIMEOUT, base_url_var, response_limit_var, timeout_var,
-};
 use crate::table::Connector;
 
 /// What the user asked for.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Stdio,
     Http {
         addr: String,
@@ -19,7 +17,8 @@ pub enum Mode {
         allowed_hosts: Vec<String>,
         /// Serve without protection on a non-loopback address.
         no_auth: bool,
-        /// Also serve the MCP conformance suite's fixtures.
+        /// Also serve the MCP conformance suite's fixtures (test connector only).
+        #[cfg(feature = "conformance-fixtures")]
         conformance_fixtures: bool,
     },
     ListTools {
@@ -28,77 +27,27 @@ pub enum Mode {
 }
 
 /// Every environment variable the connector reads, with what it is for.
-pub fn environment(c: &Connector) -> Vec<(String, String)> {
-    let default_server = c
-        .servers
-        .first()
-        .map(|s| format!("default `{}`", s.url))
-        .unwrap_or_else(|| "required: the spec names no server".into());
-    let mut vars = vec![
-        (
-            base_url_var(c),
-            format!("the API's base URL, path prefix included ({default_server})"),
-        ),
-        (
-            timeout_var(c),
-            format!(
-                "seconds to wait for the API (default {})",
-                DEFAULT_TIMEOUT.as_secs()
-            ),
-        ),
-        (
-            response_limit_var(c),
-            format!(
-                "characters of a response given to the model before it is cut (default {DEFAULT_RESPONSE_LIMIT})"
-            ),
-        ),
-        (
-            crate::config::file_roots_var(c),
-            "directories whose files tools may send: an argument of file content then also takes `file:/absolute/path` (default: none, base64 only)".into(),
-        ),
-        (
-            crate::config::forward_headers_var(c),
-            "with --http: inbound headers forwarded to the API for that call, `In` or `In:Out`, comma-separated (e.g. a caller's own key)".into(),
-        ),
-        (
-            crate::protect::token_var(c),
-            "with --http: the bearer token MCP clients must send (required beyond loopback unless OAuth is set) (secret)".into(),
-        ),
-        (
-            crate::protect::issuer_var(c),
-            "with --http: accept OAuth access tokens (JWT) from this issuer instead; needs the next variable".into(),
-        ),
-        (
-            crate::protect::resource_var(c),
-            "with --http and an issuer: this server's public MCP URL, the audience tokens must name".into(),
-        ),
-        (
-            crate::protect::jwks_var(c),
-            "with an issuer: where its signing keys are (default: from the issuer's metadata)".into(),
-        ),
-        (
-            crate::protect::scopes_var(c),
-            "with an issuer: scopes every token must carry, space-separated (optional)".into(),
-        ),
-        (
-            crate::config::drain_var(c),
-            format!(
-                "with --http: seconds a shutdown waits for running tool calls (default {})",
-                crate::config::DEFAULT_DRAIN.as_secs()
-            ),
-        ),
-        (
-            format!("{}_LOG", c.env_prefix),
-            "log filter for stderr, e.g. `info` or `debug` (default `warn`)".into(),
-        ),
-    ];
-    for scheme in c.security_schemes {
-        for var in scheme.env {
+pub(crate) fn environment(c: &Connector) -> Vec<(String, String)> {
+    let names = EnvNames::from_prefix(c.env_prefix);
+    let default_base_url = c.servers.first().map(|s| s.url);
+    let operator = names.operator_variables(default_base_url);
+    let credentials = c
+        .security_schemes
+        .iter()
+        .flat_map(|s| s.env)
+        .map(|var| Variable {
+            name: var.name.to_string(),
+            description: var.description.to_string(),
+            secret: var.secret,
+        });
+    operator
+        .into_iter()
+        .chain(credentials)
+        .map(|var| {
             let secret = if var.secret { " (secret)" } else { "" };
-            vars.push((var.name.to_string(), format!("{}{secret}", var.description)));
-        }
-    }
-    vars
+            (var.name, format!("{}{secret}", var.description))
+        })
+        .collect()
 }
 
 fn command(c: &'static Connector) -> Command {
@@ -154,14 +103,6 @@ fn command(c: &'static Connector) -> Command {
                 .help("With --http on a non-loopback address: serve without checking tokens (only behind a gateway that authenticates)"),
         )
         .arg(
-            // For the official conformance suite only; hidden so no one turns it on by accident.
-            Arg::new("conformance-fixtures")
-                .long("conformance-fixtures")
-                .action(ArgAction::SetTrue)
-                .requires("http")
-                .hide(true),
-        )
-        .arg(
             Arg::new("list-tools")
                 .long("list-tools")
                 .action(ArgAction::SetTrue)
@@ -178,8 +119,18 @@ fn command(c: &'static Connector) -> Command {
 }
 
 /// Parses `args` (the first is the program name). Help and version print and exit.
-pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> Mode {
-    let matches = command(c).get_matches_from(args);
+pub(crate) fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> Mode {
+    let command = command(c);
+    #[cfg(feature = "conformance-fixtures")]
+    let command = command.arg(
+        // For the official conformance suite only; hidden so no one turns it on by accident.
+        Arg::new("conformance-fixtures")
+            .long("conformance-fixtures")
+            .action(ArgAction::SetTrue)
+            .requires("http")
+            .hide(true),
+    );
+    let matches = command.get_matches_from(args);
     if matches.get_flag("list-tools") {
         return Mode::ListTools {
             json: matches.get_flag("json"),
@@ -195,25 +146,15 @@ pub fn parse(c: &'static Connector, args: impl IntoIterator<Item = String>) -> M
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default(),
             no_auth: matches.get_flag("no-auth"),
+            #[cfg(feature = "conformance-fixtures")]
             conformance_fixtures: matches.get_flag("conformance-fixtures"),
         };
     }
     Mode::Stdio
 }
 
-/// Whether `mode` asks for the conformance suite's fixtures.
-pub fn conformance_fixtures(mode: &Mode) -> bool {
-    matches!(
-        mode,
-        Mode::Http {
-            conformance_fixtures: true,
-            ..
-        }
-    )
-}
-
 /// `--list-tools` output.
-pub fn list_tools(c: &Connector, json: bool) -> String {
+pub(crate) fn list_tools(c: &Connector, json: bool) -> String {
     if json {
         let tools: Vec<serde_json::Value> = c
             .tools

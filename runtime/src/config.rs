@@ -5,17 +5,23 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::table::{Auth, Connector, Server};
+use mcpgen_contract::env::{
+    DEFAULT_RESPONSE_LIMIT, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
+};
 
-/// A credential value. Its `Debug` and `Display` never show it.
+use crate::error::Error;
+use crate::files::FileRoots;
+use crate::table::{Auth, Connector, SecurityScheme, ServerUrl};
+
+/// A credential value. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl Secret {
-    pub fn new(value: impl Into<String>) -> Secret {
+    pub(crate) fn new(value: impl Into<String>) -> Secret {
         Secret(value.into())
     }
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -27,7 +33,7 @@ impl fmt::Debug for Secret {
 }
 
 #[derive(Debug, Clone)]
-pub enum Credential {
+pub(crate) enum Credential {
     /// An API key, a bearer token, an access token, or a raw `Authorization` value.
     Token(Secret),
     Basic {
@@ -50,58 +56,55 @@ pub enum Credential {
     },
 }
 
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_TIMEOUT_SECS);
 /// How long an HTTP server's shutdown waits for running tool calls.
-pub const DEFAULT_DRAIN: Duration = Duration::from_secs(20);
-
-pub fn drain_var(c: &Connector) -> String {
-    format!("{}_SHUTDOWN_SECS", c.env_prefix)
-}
+const DEFAULT_DRAIN: Duration = Duration::from_secs(DEFAULT_SHUTDOWN_SECS);
 
 /// `PREFIX_SHUTDOWN_SECS`, or the default (an unreadable value falls back too, with a warning).
-pub fn drain_time(c: &Connector, env: impl Fn(&str) -> Option<String>) -> Duration {
-    match env(&drain_var(c)).map(|v| v.trim().parse::<u64>()) {
+pub(crate) fn drain_time(c: &Connector, env: impl Fn(&str) -> Option<String>) -> Duration {
+    let var = EnvNames::from_prefix(c.env_prefix).shutdown_secs();
+    match env(&var).map(|v| v.trim().parse::<u64>()) {
         None => DEFAULT_DRAIN,
         Some(Ok(secs)) => Duration::from_secs(secs),
         Some(Err(_)) => {
             tracing::warn!(
-                "{} is not a number of seconds; using {} s",
-                drain_var(c),
+                "{var} is not a number of seconds; using {} s",
                 DEFAULT_DRAIN.as_secs()
             );
             DEFAULT_DRAIN
         }
     }
 }
-/// Characters of response text given to the model before it is cut.
-pub const DEFAULT_RESPONSE_LIMIT: usize = 100_000;
 
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
+    /// The names of the connector's variables, for messages.
+    pub(crate) names: EnvNames,
     /// `PREFIX_BASE_URL`, replacing the spec's servers.
-    pub base_url: Option<String>,
-    pub timeout: Duration,
-    pub response_limit: usize,
+    pub(crate) base_url: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) response_limit: usize,
     /// By security scheme key; only the configured ones.
-    pub credentials: HashMap<&'static str, Credential>,
+    pub(crate) credentials: HashMap<&'static str, Credential>,
     /// Inbound HTTP headers passed on to the API, as (inbound, outbound) names.
-    pub forward_headers: Vec<(String, String)>,
+    pub(crate) forward_headers: Vec<(String, String)>,
     /// Directories whose files tools may send (`file:` arguments).
-    pub file_roots: crate::files::FileRoots,
+    pub(crate) file_roots: FileRoots,
 }
 
 /// Parses `In` / `In:Out` entries. The MCP client's own `Authorization` is its token for this
 /// connector, and passing it on is token passthrough: only an explicit `Authorization:Out` does.
-fn parse_forward_headers(var: &str, text: &str) -> Result<Vec<(String, String)>, String> {
+fn parse_forward_headers(var: &str, text: &str) -> Result<Vec<(String, String)>, Error> {
     let mut out = Vec::new();
     for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let (inbound, outbound) = match entry.split_once(':') {
             Some((i, o)) => (i.trim(), o.trim()),
             None => {
                 if entry.eq_ignore_ascii_case("authorization") {
-                    return Err(format!(
-                        "{var}: forwarding the MCP client's own Authorization header would be token passthrough (its token for this connector sent to the API); \
-                         if that is really wanted, map it explicitly (`Authorization:Authorization`)"
+                    return Err(Error::variable(
+                        var,
+                        "forwarding the MCP client's own Authorization header would be token passthrough (its token for this connector sent to the API); \
+                         if that is really wanted, map it explicitly (`Authorization:Authorization`)",
                     ));
                 }
                 (entry, entry)
@@ -109,8 +112,9 @@ fn parse_forward_headers(var: &str, text: &str) -> Result<Vec<(String, String)>,
         };
         let valid = |n: &str| reqwest::header::HeaderName::from_bytes(n.as_bytes()).is_ok();
         if !valid(inbound) || !valid(outbound) {
-            return Err(format!(
-                "{var}: `{entry}` is not a header name or `In:Out` pair"
+            return Err(Error::variable(
+                var,
+                format!("`{entry}` is not a header name or `In:Out` pair"),
             ));
         }
         out.push((inbound.to_ascii_lowercase(), outbound.to_string()));
@@ -118,154 +122,147 @@ fn parse_forward_headers(var: &str, text: &str) -> Result<Vec<(String, String)>,
     Ok(out)
 }
 
-/// Names of the connector-wide variables, for `--help` and lookups.
-pub fn base_url_var(c: &Connector) -> String {
-    format!("{}_BASE_URL", c.env_prefix)
-}
-pub fn timeout_var(c: &Connector) -> String {
-    format!("{}_TIMEOUT_SECS", c.env_prefix)
-}
-pub fn file_roots_var(c: &Connector) -> String {
-    format!("{}_FILE_ROOTS", c.env_prefix)
+/// Reads one variable through a lookup, treating blank values as unset.
+struct Environment<F> {
+    lookup: F,
 }
 
-pub fn forward_headers_var(c: &Connector) -> String {
-    format!("{}_FORWARD_HEADERS", c.env_prefix)
-}
-pub fn response_limit_var(c: &Connector) -> String {
-    format!("{}_RESPONSE_LIMIT", c.env_prefix)
+impl<F: Fn(&str) -> Option<String>> Environment<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn base_url(&self, var: &str) -> Result<Option<String>, Error> {
+        let Some(url) = self.get(var) else {
+            return Ok(None);
+        };
+        let parsed = reqwest::Url::parse(url.trim())
+            .map_err(|e| Error::variable(var, format!("`{url}` is not a URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::variable(var, "use an http or https URL"));
+        }
+        Ok(Some(url.trim().trim_end_matches('/').to_string()))
+    }
+
+    fn timeout(&self, var: &str) -> Result<Duration, Error> {
+        let Some(v) = self.get(var) else {
+            return Ok(DEFAULT_TIMEOUT);
+        };
+        let seconds = v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| *s > 0.0 && *s < 86_400.0)
+            .ok_or_else(|| Error::variable(var, format!("`{v}` is not a number of seconds")))?;
+        Ok(Duration::from_secs_f64(seconds))
+    }
+
+    fn response_limit(&self, var: &str) -> Result<usize, Error> {
+        let Some(v) = self.get(var) else {
+            return Ok(DEFAULT_RESPONSE_LIMIT);
+        };
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| Error::variable(var, format!("`{v}` is not a number of characters")))
+    }
+
+    /// The credential configured for `scheme`, if all it needs is set.
+    fn credential(
+        &self,
+        scheme: &SecurityScheme,
+        vars: &SchemeVars,
+    ) -> Result<Option<Credential>, Error> {
+        Ok(match scheme.auth {
+            Auth::ApiKey { .. } | Auth::Bearer | Auth::Http { .. } => self
+                .get(&vars.value())
+                .map(|v| Credential::Token(Secret::new(v))),
+            Auth::AccessToken { .. } => {
+                let access_token = self.get(&vars.access_token()).map(Secret::new);
+                let refresh_token = self.get(&vars.refresh_token()).map(Secret::new);
+                (access_token.is_some() || refresh_token.is_some()).then(|| Credential::UserToken {
+                    access_token,
+                    refresh_token,
+                    client_id: self.get(&vars.client_id()),
+                    client_secret: self.get(&vars.client_secret()).map(Secret::new),
+                })
+            }
+            Auth::Basic => match (self.get(&vars.username()), self.get(&vars.password())) {
+                (Some(username), Some(password)) => Some(Credential::Basic {
+                    username,
+                    password: Secret::new(password),
+                }),
+                _ => None,
+            },
+            Auth::OAuth2ClientCredentials { .. } => self.client_credentials(vars)?,
+            Auth::Unsupported { .. } => None,
+        })
+    }
+
+    fn client_credentials(&self, vars: &SchemeVars) -> Result<Option<Credential>, Error> {
+        let auth_var = vars.client_auth();
+        let auth_in_body = match self.get(&auth_var).as_deref().map(str::trim) {
+            None | Some("basic") => false,
+            Some("body") => true,
+            Some(other) => {
+                return Err(Error::variable(
+                    auth_var,
+                    format!(
+                        "`{other}` is neither `basic` (HTTP Basic, the default) nor `body` (credentials in the form)"
+                    ),
+                ));
+            }
+        };
+        Ok(
+            match (self.get(&vars.client_id()), self.get(&vars.client_secret())) {
+                (Some(client_id), Some(secret)) => Some(Credential::ClientCredentials {
+                    client_id,
+                    client_secret: Secret::new(secret),
+                    token_url: self.get(&vars.token_url()),
+                    auth_in_body,
+                }),
+                _ => None,
+            },
+        )
+    }
 }
 
 impl Config {
     /// Reads the configuration through `lookup` (the process environment in production).
-    pub fn load(
+    pub(crate) fn load(
         connector: &'static Connector,
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<Config, String> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let base_url = match get(&base_url_var(connector)) {
-            Some(url) => {
-                let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
-                    format!("{}: `{url}` is not a URL ({e})", base_url_var(connector))
-                })?;
-                if !matches!(parsed.scheme(), "http" | "https") {
-                    return Err(format!(
-                        "{}: use an http or https URL",
-                        base_url_var(connector)
-                    ));
-                }
-                Some(url.trim().trim_end_matches('/').to_string())
-            }
-            None => None,
-        };
-        let timeout = match get(&timeout_var(connector)) {
-            Some(v) => Duration::from_secs_f64(
-                v.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| *s > 0.0 && *s < 86_400.0)
-                    .ok_or_else(|| {
-                        format!(
-                            "{}: `{v}` is not a number of seconds",
-                            timeout_var(connector)
-                        )
-                    })?,
-            ),
-            None => DEFAULT_TIMEOUT,
-        };
-        let response_limit = match get(&response_limit_var(connector)) {
-            Some(v) => v.trim().parse::<usize>().map_err(|_| {
-                format!(
-                    "{}: `{v}` is not a number of characters",
-                    response_limit_var(connector)
-                )
-            })?,
-            None => DEFAULT_RESPONSE_LIMIT,
-        };
+    ) -> Result<Config, Error> {
+        let names = EnvNames::from_prefix(connector.env_prefix);
+        let env = Environment { lookup };
         let mut credentials = HashMap::new();
         for scheme in connector.security_schemes {
-            // Each variable by its suffix; the first one carries a single-value credential.
-            let name = |suffix: &str| {
-                scheme
-                    .env
-                    .iter()
-                    .map(|e| e.name)
-                    .find(|n| n.ends_with(suffix))
-            };
-            let value = |suffix: &str| name(suffix).and_then(&get);
-            let first = || scheme.env.first().and_then(|e| get(e.name));
-            let credential = match scheme.auth {
-                Auth::ApiKey { .. } | Auth::Bearer | Auth::Http { .. } => {
-                    first().map(|v| Credential::Token(Secret::new(v)))
-                }
-                Auth::AccessToken { .. } => {
-                    let access_token = value("_ACCESS_TOKEN").map(Secret::new);
-                    let refresh_token = value("_REFRESH_TOKEN").map(Secret::new);
-                    (access_token.is_some() || refresh_token.is_some()).then(|| {
-                        Credential::UserToken {
-                            access_token,
-                            refresh_token,
-                            client_id: value("_CLIENT_ID"),
-                            client_secret: value("_CLIENT_SECRET").map(Secret::new),
-                        }
-                    })
-                }
-                Auth::Basic => match (value("_USERNAME"), value("_PASSWORD")) {
-                    (Some(username), Some(password)) => Some(Credential::Basic {
-                        username,
-                        password: Secret::new(password),
-                    }),
-                    _ => None,
-                },
-                Auth::OAuth2ClientCredentials { .. } => {
-                    let auth_in_body = match value("_CLIENT_AUTH").as_deref().map(str::trim) {
-                        None | Some("basic") => false,
-                        Some("body") => true,
-                        Some(other) => {
-                            return Err(format!(
-                                "{}: `{other}` is neither `basic` (HTTP Basic, the default) nor `body` (credentials in the form)",
-                                name("_CLIENT_AUTH").unwrap_or("CLIENT_AUTH")
-                            ));
-                        }
-                    };
-                    match (value("_CLIENT_ID"), value("_CLIENT_SECRET")) {
-                        (Some(client_id), Some(secret)) => Some(Credential::ClientCredentials {
-                            client_id,
-                            client_secret: Secret::new(secret),
-                            token_url: value("_TOKEN_URL"),
-                            auth_in_body,
-                        }),
-                        _ => None,
-                    }
-                }
-                Auth::Unsupported { .. } => None,
-            };
-            if let Some(credential) = credential {
+            if let Some(credential) = env.credential(scheme, &names.scheme(scheme.key))? {
                 credentials.insert(scheme.key, credential);
             }
         }
-        let forward_headers = match get(&forward_headers_var(connector)) {
-            Some(text) => parse_forward_headers(&forward_headers_var(connector), &text)?,
+        let forward_headers = match env.get(&names.forward_headers()) {
+            Some(text) => parse_forward_headers(&names.forward_headers(), &text)?,
             None => Vec::new(),
         };
         Ok(Config {
-            forward_headers,
-            file_roots: crate::files::FileRoots::load(
-                &file_roots_var(connector),
-                get(&file_roots_var(connector)).as_deref(),
+            base_url: env.base_url(&names.base_url())?,
+            timeout: env.timeout(&names.timeout_secs())?,
+            response_limit: env.response_limit(&names.response_limit())?,
+            file_roots: FileRoots::load(
+                &names.file_roots(),
+                env.get(&names.file_roots()).as_deref(),
             )?,
-            base_url,
-            timeout,
-            response_limit,
+            forward_headers,
             credentials,
+            names,
         })
     }
 
     /// The base URL for a tool: the override, else the tool's or the connector's first server.
-    pub fn base_url_for(
+    pub(crate) fn base_url_for(
         &self,
         connector: &Connector,
-        servers: &[Server],
+        servers: &[ServerUrl],
     ) -> Result<String, String> {
         if let Some(url) = &self.base_url {
             return Ok(url.clone());
@@ -274,7 +271,7 @@ impl Config {
         let Some(server) = server else {
             return Err(format!(
                 "the API description names no server: set {} to the API's URL",
-                base_url_var(connector)
+                self.names.base_url()
             ));
         };
         let mut url = server.url.to_string();
@@ -284,7 +281,7 @@ impl Config {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!(
                 "the API's server URL `{url}` is relative: set {} to the API's full URL",
-                base_url_var(connector)
+                self.names.base_url()
             ));
         }
         Ok(url.trim_end_matches('/').to_string())
@@ -307,6 +304,7 @@ mod tests {
         assert!(
             parse_forward_headers("V", "Authorization")
                 .unwrap_err()
+                .to_string()
                 .contains("passthrough")
         );
         assert!(parse_forward_headers("V", "authorization:Authorization").is_ok());

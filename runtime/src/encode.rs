@@ -34,7 +34,7 @@ const RESERVED_ALLOWED: &AsciiSet = &COMPONENT
     .remove(b',')
     .remove(b';');
 
-pub fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()
 }
 
@@ -47,7 +47,7 @@ fn encode_with(text: &str, allow_reserved: bool) -> String {
 }
 
 /// The text of a scalar; nested structures travel as JSON text.
-pub fn scalar_text(value: &Value) -> String {
+pub(crate) fn scalar_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
@@ -58,7 +58,7 @@ pub fn scalar_text(value: &Value) -> String {
 }
 
 /// A path parameter's replacement for `{name}` in the template, already encoded.
-pub fn path_value(name: &str, style: Style, explode: bool, value: &Value) -> String {
+pub(crate) fn path_value(name: &str, style: Style, explode: bool, value: &Value) -> String {
     let enc = |v: &Value| encode(&scalar_text(v));
     match (style, value) {
         (Style::Label, Value::Array(items)) => {
@@ -124,12 +124,12 @@ fn simple(value: &Value, explode: bool, enc: impl Fn(&str) -> String) -> String 
 }
 
 /// A header value (`simple` style). Not percent-encoded: the caller rejects control characters.
-pub fn header_value(explode: bool, value: &Value) -> String {
+pub(crate) fn header_value(explode: bool, value: &Value) -> String {
     simple(value, explode, |s| s.to_string())
 }
 
 /// Query pairs, each already encoded, to be joined with `&`.
-pub fn query_pairs(
+pub(crate) fn query_pairs(
     name: &str,
     style: Style,
     explode: bool,
@@ -182,7 +182,7 @@ pub fn query_pairs(
 }
 
 /// A cookie pair (`form` style), value percent-encoded so it cannot end the cookie.
-pub fn cookie_pairs(name: &str, explode: bool, value: &Value) -> Vec<String> {
+pub(crate) fn cookie_pairs(name: &str, explode: bool, value: &Value) -> Vec<String> {
     query_pairs(name, Style::Form, explode, false, value)
 }
 

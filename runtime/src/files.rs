@@ -8,12 +8,14 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
+use crate::error::Error;
+
 /// The largest file the connector reads for one argument.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The directories files may be read from; empty: `file:` paths are refused.
 #[derive(Debug, Clone, Default)]
-pub struct FileRoots {
+pub(crate) struct FileRoots {
     roots: Vec<PathBuf>,
     /// The variable that sets them, for messages.
     var: String,
@@ -21,7 +23,7 @@ pub struct FileRoots {
 
 impl FileRoots {
     /// Parses `PREFIX_FILE_ROOTS` (`:`- or `,`-separated absolute directories that exist).
-    pub fn load(var: &str, text: Option<&str>) -> Result<FileRoots, String> {
+    pub(crate) fn load(var: &str, text: Option<&str>) -> Result<FileRoots, Error> {
         let mut roots = Vec::new();
         for entry in text
             .unwrap_or_default()
@@ -31,13 +33,19 @@ impl FileRoots {
         {
             let path = Path::new(entry);
             if !path.is_absolute() {
-                return Err(format!("{var}: `{entry}` is not an absolute path"));
+                return Err(Error::variable(
+                    var,
+                    format!("`{entry}` is not an absolute path"),
+                ));
             }
             let resolved = path
                 .canonicalize()
-                .map_err(|e| format!("{var}: `{entry}`: {e}"))?;
+                .map_err(|e| Error::variable(var, format!("`{entry}`: {e}")))?;
             if !resolved.is_dir() {
-                return Err(format!("{var}: `{entry}` is not a directory"));
+                return Err(Error::variable(
+                    var,
+                    format!("`{entry}` is not a directory"),
+                ));
             }
             roots.push(resolved);
         }
@@ -48,7 +56,7 @@ impl FileRoots {
     }
 
     /// The bytes argument `arg` stands for: base64 text, or a `file:` path inside a root.
-    pub fn bytes(&self, arg: &str, text: &str) -> Result<Vec<u8>, String> {
+    pub(crate) fn bytes(&self, arg: &str, text: &str) -> Result<Vec<u8>, String> {
         let Some(path) = text.trim().strip_prefix("file:") else {
             return base64::engine::general_purpose::STANDARD
                 .decode(text.trim())

@@ -1,167 +1,210 @@
-//! MCP over Streamable HTTP at `/mcp` (both protocol eras, through rmcp), optionally over TLS,
-//! with `Host`/`Origin` checks against DNS rebinding, the endpoint protection of [`crate::protect`],
+//! MCP over Streamable HTTP at `/mcp` (both protocol eras), optionally over TLS, with
+//! `Host`/`Origin` checks against DNS rebinding, the endpoint protection of [`crate::protect`],
 //! `/healthz` and `/readyz` for probes, and a shutdown that lets running calls finish.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
-use crate::call::Engine;
-use crate::mcp::Server;
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::mcp::McpServer;
+use crate::mcp::layer::Handler;
 use crate::protect::{self, Protection};
 
 /// Names a request may carry in `Host`/`Origin` without being told: the loopback ones.
 const LOOPBACK_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "[::1]"];
 
-pub struct HttpOptions {
-    /// `HOST:PORT`, or a bare port for 127.0.0.1.
-    pub addr: String,
-    pub tls: Option<(String, String)>,
+/// How the operator asked the endpoint to be served.
+pub(crate) struct HttpOptions {
+    pub(crate) addr: SocketAddr,
+    /// Certificate chain and key files, for HTTPS.
+    pub(crate) tls: Option<(String, String)>,
     /// More names accepted in `Host` and `Origin` (a public DNS name, say).
-    pub allowed_hosts: Vec<String>,
-    pub protection: Protection,
+    pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) protection: Protection,
     /// How long a shutdown waits for running tool calls.
-    pub drain: Duration,
+    pub(crate) drain: Duration,
 }
 
-pub fn socket_addr(addr: &str) -> Result<SocketAddr, String> {
+/// `HOST:PORT`, or a bare port for 127.0.0.1.
+pub(crate) fn socket_addr(addr: &str) -> Result<SocketAddr, Error> {
     if let Ok(port) = addr.parse::<u16>() {
         return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
-    addr.parse()
-        .map_err(|_| format!("--http `{addr}`: give HOST:PORT (e.g. 127.0.0.1:8080) or a port"))
+    addr.parse().map_err(|_| {
+        Error::flag(
+            format!("--http `{addr}`"),
+            "give HOST:PORT (e.g. 127.0.0.1:8080) or a port",
+        )
+    })
 }
 
-fn tls_acceptor(cert: &str, key: &str) -> Result<tokio_rustls::TlsAcceptor, String> {
+/// The TLS acceptor, behind a lock so SIGHUP can swap in a renewed certificate without dropping
+/// connections.
+type SharedTls = Arc<RwLock<TlsAcceptor>>;
+
+fn tls_acceptor(cert: &str, key: &str) -> Result<TlsAcceptor, Error> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_error =
+        |e: &dyn std::fmt::Display| Error::flag(format!("--tls-cert {cert}"), e.to_string());
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| format!("--tls-cert {cert}: {e}"))?
+        .map_err(|e| cert_error(&e))?
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("--tls-cert {cert}: {e}"))?;
+        .map_err(|e| cert_error(&e))?;
     if certs.is_empty() {
-        return Err(format!("--tls-cert {cert}: no certificate in the file"));
+        return Err(cert_error(&"no certificate in the file"));
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("--tls-key {key}: {e}"))?;
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| Error::flag(format!("--tls-key {key}"), e.to_string()))?;
     let mut config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
+        .map_err(|e| Error::flag("--tls-cert/--tls-key", e.to_string()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves until SIGINT/SIGTERM, then stops accepting and waits (within `drain`) for running
-/// tool calls. Prints the URL it listens on to stderr.
-pub async fn serve(
-    server: Server,
-    engine: Arc<Engine>,
-    options: HttpOptions,
-) -> Result<(), String> {
-    let addr = socket_addr(&options.addr)?;
-    // Behind a lock so SIGHUP can swap in a renewed certificate without dropping connections.
-    let tls = match &options.tls {
-        Some((cert, key)) => Some(Arc::new(std::sync::RwLock::new(tls_acceptor(cert, key)?))),
-        None => None,
-    };
-    #[cfg(unix)]
-    if let (Some(current), Some((cert, key))) = (&tls, &options.tls) {
-        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-            .map_err(|e| e.to_string())?;
-        let (current, cert, key) = (current.clone(), cert.clone(), key.clone());
-        tokio::spawn(async move {
-            while hangup.recv().await.is_some() {
-                match tls_acceptor(&cert, &key) {
-                    Ok(fresh) => {
-                        if let Ok(mut slot) = current.write() {
-                            *slot = fresh;
-                        }
-                        info!("SIGHUP: certificate reloaded from {cert}");
+/// Re-reads the certificate and key on every SIGHUP; a bad pair keeps the current one.
+#[cfg(unix)]
+fn reload_on_hangup(current: SharedTls, cert: String, key: String) -> Result<(), Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangup = signal(SignalKind::hangup()).map_err(|source| Error::Signal {
+        signal: "SIGHUP",
+        source,
+    })?;
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match tls_acceptor(&cert, &key) {
+                Ok(fresh) => {
+                    if let Ok(mut slot) = current.write() {
+                        *slot = fresh;
                     }
-                    Err(e) => warn!("SIGHUP: keeping the current certificate: {e}"),
+                    info!("SIGHUP: certificate reloaded from {cert}");
                 }
+                Err(e) => warn!("SIGHUP: keeping the current certificate: {e}"),
             }
-        });
-    }
-    let mut hosts: Vec<String> = LOOPBACK_NAMES.iter().map(|s| s.to_string()).collect();
-    hosts.extend(options.allowed_hosts.iter().cloned());
-    let origins: Vec<String> = hosts
-        .iter()
-        .flat_map(|h| {
-            [
-                format!("http://{h}:*"),
-                format!("https://{h}:*"),
-                format!("http://{h}"),
-                format!("https://{h}"),
-            ]
-        })
-        .collect();
-    let config = StreamableHttpServerConfig::default()
-        .with_allowed_hosts(hosts)
-        .with_allowed_origins(origins)
-        .enforce_origin_validation();
-    let cancel = config.cancellation_token.clone();
-    let service: StreamableHttpService<Server, LocalSessionManager> = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
+        }
+    });
+    Ok(())
+}
+
+/// The whole site: `/mcp` behind the protection, the probes, and the OAuth metadata document.
+fn router<H: Handler>(
+    service: crate::mcp::HttpService<H>,
+    engine: Arc<Engine>,
+    protection: &Protection,
+) -> axum::Router {
     let mcp = axum::Router::new().nest_service("/mcp", service).layer(
-        axum::middleware::from_fn_with_state(options.protection.clone(), protect::guard),
+        axum::middleware::from_fn_with_state(protection.clone(), protect::guard),
     );
-    let probe = engine.clone();
-    let mut router = axum::Router::new()
+    let router = axum::Router::new()
         .merge(mcp)
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
         .route(
             "/readyz",
-            axum::routing::get(move || {
-                let engine = probe.clone();
-                async move {
-                    use axum::http::StatusCode;
-                    match engine.probe_upstream().await {
-                        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
-                        Err(why) => (
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            format!("the API is not reachable: {why}\n"),
-                        ),
-                    }
-                }
-            }),
+            axum::routing::get(move || readiness(engine.clone())),
         );
-    if let Protection::OAuth(rs) = &options.protection {
-        let metadata = rs.metadata();
-        let path = url::Url::parse(&rs.resource)
-            .map(|u| u.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
-        let document = move || {
-            let metadata = metadata.clone();
-            async move { axum::Json(metadata) }
-        };
+    match protection {
+        Protection::OAuth(rs) => with_resource_metadata(router, rs),
+        _ => router,
+    }
+}
+
+/// Ready when the API answers at all.
+async fn readiness(engine: Arc<Engine>) -> (axum::http::StatusCode, String) {
+    use axum::http::StatusCode;
+    match engine.probe_upstream().await {
+        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the API is not reachable: {why}\n"),
+        ),
+    }
+}
+
+/// RFC 9728: the protected-resource metadata at the well-known path, also under the resource's
+/// own path.
+fn with_resource_metadata(router: axum::Router, rs: &Arc<protect::ResourceServer>) -> axum::Router {
+    let metadata = rs.metadata();
+    let path = url::Url::parse(&rs.resource)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    let document = move || {
+        let metadata = metadata.clone();
+        async move { axum::Json(metadata) }
+    };
+    let mut router = router.route(
+        "/.well-known/oauth-protected-resource",
+        axum::routing::get(document.clone()),
+    );
+    if !path.is_empty() {
         router = router.route(
-            "/.well-known/oauth-protected-resource",
-            axum::routing::get(document.clone()),
+            &format!("/.well-known/oauth-protected-resource{path}"),
+            axum::routing::get(document),
         );
-        if !path.is_empty() {
-            router = router.route(
-                &format!("/.well-known/oauth-protected-resource{path}"),
-                axum::routing::get(document),
-            );
+    }
+    router
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() -> Result<(), Error> {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).map_err(|source| Error::Signal {
+            signal: "SIGTERM",
+            source,
+        })?;
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
         }
     }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    Ok(())
+}
 
-    let listener = TcpListener::bind(addr)
+/// Serves until SIGINT/SIGTERM, then stops accepting and waits (within `drain`) for running
+/// tool calls. Prints the URL it listens on to stderr.
+pub(crate) async fn serve<H: Handler>(
+    server: McpServer<H>,
+    engine: Arc<Engine>,
+    options: HttpOptions,
+) -> Result<(), Error> {
+    let tls = match &options.tls {
+        Some((cert, key)) => Some(Arc::new(RwLock::new(tls_acceptor(cert, key)?))),
+        None => None,
+    };
+    #[cfg(unix)]
+    if let (Some(current), Some((cert, key))) = (&tls, &options.tls) {
+        reload_on_hangup(current.clone(), cert.clone(), key.clone())?;
+    }
+    let mut hosts: Vec<String> = LOOPBACK_NAMES.iter().map(|s| s.to_string()).collect();
+    hosts.extend(options.allowed_hosts.iter().cloned());
+    let (service, sessions) = server.http_service(hosts);
+    let router = router(service, engine.clone(), &options.protection);
+
+    let listener = TcpListener::bind(options.addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| Error::Listen {
+            addr: options.addr,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| Error::Listen {
+        addr: options.addr,
+        source,
+    })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!("listening on {scheme}://{local}/mcp");
     if !local.ip().is_loopback() && options.allowed_hosts.is_empty() {
@@ -170,22 +213,7 @@ pub async fn serve(
         );
     }
 
-    let shutdown = async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .map_err(|e| e.to_string())?;
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = term.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-        Ok::<(), String>(())
-    };
+    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -198,45 +226,64 @@ pub async fn serve(
             },
             result = &mut shutdown => {
                 drop(listener);
-                info!("shutting down: waiting up to {} s for running tool calls", options.drain.as_secs());
-                if !engine.drain(options.drain).await {
-                    warn!("tool calls still running after {} s; stopping anyway", options.drain.as_secs());
-                }
-                // Let the last responses reach their clients before sessions are torn down.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                cancel.cancel();
+                drain(&engine, options.drain).await;
+                sessions.cancel();
                 return result;
             }
         };
-        // Headers and body in separate writes otherwise wait for the peer's delayed ACK.
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(router.clone());
         let tls = tls
             .as_ref()
             .and_then(|slot| slot.read().ok().map(|acceptor| acceptor.clone()));
-        tokio::spawn(async move {
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let result = match tls {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(stream) => {
-                        builder
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await
-                    }
-                    Err(e) => {
-                        info!(%peer, "TLS handshake failed: {e}");
-                        return;
-                    }
-                },
-                None => {
-                    builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await
-                }
-            };
-            if let Err(e) = result {
-                info!(%peer, "connection ended: {e}");
+        tokio::spawn(connection(stream, peer, tls, router.clone()));
+    }
+}
+
+/// Waits (within `bound`) for running tool calls, then a moment for their answers to leave.
+async fn drain(engine: &Engine, bound: Duration) {
+    info!(
+        "shutting down: waiting up to {} s for running tool calls",
+        bound.as_secs()
+    );
+    if !engine.drain(bound).await {
+        warn!(
+            "tool calls still running after {} s; stopping anyway",
+            bound.as_secs()
+        );
+    }
+    // Let the last responses reach their clients before sessions are torn down.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// Serves one accepted connection (HTTP/1.1 or HTTP/2, over TLS when configured).
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    router: axum::Router,
+) {
+    // Headers and body in separate writes otherwise wait for the peer's delayed ACK.
+    let _ = stream.set_nodelay(true);
+    let service = TowerToHyperService::new(router);
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let result = match tls {
+        Some(acceptor) => match acceptor.accept(stream).await {
+            Ok(stream) => {
+                builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await
             }
-        });
+            Err(e) => {
+                info!(%peer, "TLS handshake failed: {e}");
+                return;
+            }
+        },
+        None => {
+            builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+        }
+    };
+    if let Err(e) = result {
+        info!(%peer, "connection ended: {e}");
     }
 }

@@ -1,129 +1,146 @@
 //! mcpgen-runtime: serves a generated connector's tool table over MCP.
 //!
-//! A generated crate holds only data ([`table`]) and calls [`run`]. The modules: [`cli`] (flags
-//! and help), [`config`] (environment), [`call`] (one tool call), [`request`] and [`encode`]
-//! (building the HTTP request), [`auth`] (credentials), [`response`] (results), [`mcp`] (the
-//! protocol, through rmcp), [`logging`] (stderr).
+//! A generated crate holds only data — its [`table`] — and calls [`run`] with its [`Hooks`];
+//! hooks see each [`Prepared`] request and each [`ToolOutput`] (made of [`Part`]s). That is the
+//! whole public interface. Inside, one module per idea: `cli` (flags, `--help`),
+//! `config` (environment), `engine` (one tool call: `arguments`, `request` with `encode` and
+//! `body`, `auth` with `tokens`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
+//! stack of handler layers), `http` and `protect` (serving remotely), `logging` (stderr).
+//!
+//! # Migrating `src/hooks.rs` from mcpgen 0.1
+//!
+//! Hooks were a struct of function pointers (`Hooks { before_request: Some(f), .. }`); they are
+//! now the [`Hooks`] trait, whose methods are async and may use state. A hooks file that still
+//! says `pub fn hooks() -> Hooks { Hooks::default() }` no longer compiles: replace it with
+//!
+//! ```
+//! use mcpgen_runtime::Hooks;
+//!
+//! pub struct ConnectorHooks;
+//!
+//! impl Hooks for ConnectorHooks {}
+//!
+//! pub fn hooks() -> ConnectorHooks {
+//!     ConnectorHooks
+//! }
+//! ```
+//!
+//! and move the body of a `before_request` function into `async fn before_request(&self, tool,
+//! request)` of that impl (likewise `after_response`).
 
-pub mod auth;
-pub mod call;
-pub mod cli;
-pub mod config;
-pub mod conformance;
-pub mod encode;
-pub mod files;
-pub mod http;
-pub mod logging;
-pub mod mcp;
-pub mod protect;
-pub mod request;
-pub mod response;
+#![deny(missing_docs)]
+
+mod arguments;
+mod auth;
+mod body;
+mod cli;
+mod config;
+mod encode;
+mod engine;
+mod error;
+mod files;
+mod hooks;
+mod http;
+mod logging;
+mod mcp;
+mod protect;
+mod request;
+mod response;
+mod scrub;
 pub mod table;
+mod tokens;
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use mcpgen_contract::env::EnvNames;
+
+pub use hooks::Hooks;
 pub use request::Prepared;
-pub use response::ToolOutput;
-pub use table::Tool;
+pub use response::{Part, ToolOutput};
 
-/// Code a connector's `src/hooks.rs` plugs in.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Hooks {
-    /// Adjusts each request before it is sent (add a header, sign it, …).
-    pub before_request: Option<fn(&Tool, &mut Prepared)>,
-    /// Adjusts each result before it is returned to the client.
-    pub after_response: Option<fn(&Tool, ToolOutput) -> ToolOutput>,
-}
+use error::Error;
+use mcp::McpServer;
+use mcp::layer::Handler;
+use mcp::tools::ConnectorTools;
 
-/// The endpoint protection for `--http ADDR`: off by default only on loopback; anywhere else the
-/// operator must choose a token, OAuth, or `--no-auth` (a gateway in front authenticates).
-fn http_protection(
-    connector: &'static table::Connector,
-    addr: &str,
-    no_auth: bool,
-) -> Result<protect::Protection, String> {
-    let protection = protect::Protection::load(connector, |n| std::env::var(n).ok())?;
-    let socket = http::socket_addr(addr)?;
-    if protection.is_none() && !no_auth && !socket.ip().is_loopback() {
-        return Err(format!(
-            "--http {addr} listens beyond this machine, so the MCP endpoint needs protection: set {} to a random token clients send as `Authorization: Bearer <token>`, \
-             or {} and {} for OAuth access tokens, or pass --no-auth if a gateway in front authenticates",
-            protect::token_var(connector),
-            protect::issuer_var(connector),
-            protect::resource_var(connector),
-        ));
-    }
-    if no_auth && !protection.is_none() {
-        return Err(
-            "--no-auth contradicts the MCP token or issuer set in the environment; drop one".into(),
-        );
-    }
-    Ok(protection)
-}
-
-/// Runs the connector as its command line says. Returns the process exit code.
-pub fn run(connector: &'static table::Connector, hooks: Hooks) -> ExitCode {
+/// Runs the connector as its command line says. Returns the process exit code: 2 when the
+/// configuration is at fault (the message names the variable or flag), 1 for other failures.
+pub fn run(connector: &'static table::Connector, hooks: impl Hooks) -> ExitCode {
     let mode = cli::parse(connector, std::env::args());
     if let cli::Mode::ListTools { json } = mode {
         print!("{}", cli::list_tools(connector, json));
         return ExitCode::SUCCESS;
     }
-    let log_handle = logging::init(&format!("{}_LOG", connector.env_prefix));
-    let config = match config::Config::load(connector, |name| std::env::var(name).ok()) {
-        Ok(c) => c,
-        Err(message) => {
-            eprintln!("{}: configuration error: {message}", connector.name);
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}: cannot start: {e}", connector.name);
-            return ExitCode::FAILURE;
-        }
-    };
-    let engine = Arc::new(call::Engine::new(connector, config, hooks));
-    let server = mcp::Server::new(engine.clone(), log_handle, cli::conformance_fixtures(&mode));
-    let served = match mode {
-        cli::Mode::Http {
-            addr,
-            tls_cert,
-            tls_key,
-            allowed_hosts,
-            no_auth,
-            ..
-        } => {
-            let protection = match http_protection(connector, &addr, no_auth) {
-                Ok(p) => p,
-                Err(message) => {
-                    eprintln!("{}: configuration error: {message}", connector.name);
-                    return ExitCode::from(2);
-                }
-            };
-            runtime.block_on(http::serve(
-                server,
-                engine,
-                http::HttpOptions {
-                    addr,
-                    tls: tls_cert.zip(tls_key),
-                    allowed_hosts,
-                    protection,
-                    drain: config::drain_time(connector, |n| std::env::var(n).ok()),
-                },
-            ))
-        }
-        _ => runtime.block_on(server.serve_stdio()),
-    };
-    match served {
+    let log_filter = logging::init(&EnvNames::from_prefix(connector.env_prefix).log());
+    match start(connector, Box::new(hooks), mode, log_filter) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{}: {message}", connector.name);
+        Err(e) if e.is_configuration() => {
+            eprintln!("{}: configuration error: {e}", connector.name);
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", connector.name);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Reads the configuration, builds the engine and the handler stack, and serves until the
+/// client or a signal ends it.
+fn start(
+    connector: &'static table::Connector,
+    hooks: Box<dyn hooks::DynHooks>,
+    mode: cli::Mode,
+    log_filter: Option<logging::LevelHandle>,
+) -> Result<(), Error> {
+    let config = config::Config::load(connector, |name| std::env::var(name).ok())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)?;
+    let engine = Arc::new(engine::Engine::new(connector, config, hooks)?);
+    let tools = ConnectorTools::new(engine.clone());
+    #[cfg(feature = "conformance-fixtures")]
+    if let cli::Mode::Http {
+        conformance_fixtures: true,
+        ..
+    } = &mode
+    {
+        let fixtures = mcp::layer::Stacked::new(mcp::fixtures::Fixtures::new(), tools);
+        let server = McpServer::new(connector, fixtures, log_filter);
+        return runtime.block_on(serve(server, engine, mode));
+    }
+    let server = McpServer::new(connector, tools, log_filter);
+    runtime.block_on(serve(server, engine, mode))
+}
+
+/// Serves `server` on the transport `mode` names.
+async fn serve<H: Handler>(
+    server: McpServer<H>,
+    engine: Arc<engine::Engine>,
+    mode: cli::Mode,
+) -> Result<(), Error> {
+    let cli::Mode::Http {
+        addr,
+        tls_cert,
+        tls_key,
+        allowed_hosts,
+        no_auth,
+        ..
+    } = mode
+    else {
+        return server.serve_stdio().await;
+    };
+    let connector = engine.connector;
+    let addr = http::socket_addr(&addr)?;
+    let env = |n: &str| std::env::var(n).ok();
+    let options = http::HttpOptions {
+        addr,
+        tls: tls_cert.zip(tls_key),
+        allowed_hosts,
+        protection: protect::Protection::for_endpoint(connector, env, addr, no_auth)?,
+        drain: config::drain_time(connector, env),
+    };
+    http::serve(server, engine, options).await
 }

@@ -19,10 +19,10 @@ fn directive(level_or_filter: &str) -> String {
 
 /// Changes the log filter at run time.
 #[derive(Clone)]
-pub struct LevelHandle(reload::Handle<EnvFilter, Registry>);
+pub(crate) struct LevelHandle(reload::Handle<EnvFilter, Registry>);
 
 impl LevelHandle {
-    pub fn set(&self, directive_text: &str) {
+    pub(crate) fn set(&self, directive_text: &str) {
         if let Ok(filter) = EnvFilter::try_new(directive(directive_text)) {
             let _ = self.0.reload(filter);
         }
@@ -30,7 +30,7 @@ impl LevelHandle {
 }
 
 /// Installs the stderr logger; `var` names the connector's own log variable.
-pub fn init(var: &str) -> Option<LevelHandle> {
+pub(crate) fn init(var: &str) -> Option<LevelHandle> {
     let given = std::env::var(var)
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "warn".into());

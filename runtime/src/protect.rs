@@ -6,6 +6,7 @@
 //! The MCP client's token is for this connector only: it is removed from the request once
 //! checked, so nothing downstream can pass it on to the API.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,12 +20,15 @@ use serde_json::{Value, json};
 use tokio::sync::RwLock;
 use tracing::{info, warn};
 
+use mcpgen_contract::env::EnvNames;
+
 use crate::config::Secret;
+use crate::error::Error;
 use crate::table::Connector;
 
 /// How the endpoint is protected.
 #[derive(Debug, Clone)]
-pub enum Protection {
+pub(crate) enum Protection {
     None,
     Token(Secret),
     OAuth(Arc<ResourceServer>),
@@ -32,68 +36,79 @@ pub enum Protection {
 
 /// OAuth 2.1 resource-server settings and the issuer's keys.
 #[derive(Debug)]
-pub struct ResourceServer {
+pub(crate) struct ResourceServer {
     /// The `iss` tokens must carry.
-    pub issuer: String,
+    issuer: String,
     /// This server's resource URL (`https://mcp.example.com/mcp`): the `aud` tokens must carry.
-    pub resource: String,
+    pub(crate) resource: String,
     /// Where the issuer publishes its keys; discovered from the issuer's metadata when unset.
-    pub jwks_url: Option<String>,
+    jwks_url: Option<String>,
     /// Scopes every token must have.
-    pub scopes: Vec<String>,
+    scopes: Vec<String>,
     keys: RwLock<Option<(JwkSet, Instant)>>,
     http: reqwest::Client,
 }
 
-/// Names of the variables, for messages.
-pub fn token_var(c: &Connector) -> String {
-    format!("{}_MCP_TOKEN", c.env_prefix)
-}
-pub fn issuer_var(c: &Connector) -> String {
-    format!("{}_MCP_ISSUER", c.env_prefix)
-}
-pub fn resource_var(c: &Connector) -> String {
-    format!("{}_MCP_RESOURCE", c.env_prefix)
-}
-pub fn jwks_var(c: &Connector) -> String {
-    format!("{}_MCP_JWKS_URL", c.env_prefix)
-}
-pub fn scopes_var(c: &Connector) -> String {
-    format!("{}_MCP_SCOPES", c.env_prefix)
-}
-
 impl Protection {
+    /// The protection for an endpoint at `socket`: off by default only on loopback; anywhere
+    /// else the operator must choose a token, OAuth, or `--no-auth` (a gateway in front
+    /// authenticates).
+    pub(crate) fn for_endpoint(
+        c: &Connector,
+        env: impl Fn(&str) -> Option<String>,
+        socket: SocketAddr,
+        no_auth: bool,
+    ) -> Result<Protection, Error> {
+        let names = EnvNames::from_prefix(c.env_prefix);
+        let protection = Protection::load(&names, env)?;
+        if protection.is_none() && !no_auth && !socket.ip().is_loopback() {
+            return Err(Error::Variables(format!(
+                "--http {socket} listens beyond this machine, so the MCP endpoint needs protection: set {} to a random token clients send as `Authorization: Bearer <token>`, \
+                 or {} and {} for OAuth access tokens, or pass --no-auth if a gateway in front authenticates",
+                names.mcp_token(),
+                names.mcp_issuer(),
+                names.mcp_resource(),
+            )));
+        }
+        if no_auth && !protection.is_none() {
+            return Err(Error::Variables(
+                "--no-auth contradicts the MCP token or issuer set in the environment; drop one"
+                    .into(),
+            ));
+        }
+        Ok(protection)
+    }
+
     /// Reads the protection the environment asks for.
-    pub fn load(c: &Connector, env: impl Fn(&str) -> Option<String>) -> Result<Protection, String> {
+    fn load(names: &EnvNames, env: impl Fn(&str) -> Option<String>) -> Result<Protection, Error> {
         let get = |name: String| env(&name).filter(|v| !v.trim().is_empty());
-        let token = get(token_var(c));
-        let issuer = get(issuer_var(c));
-        match (token, issuer) {
-            (Some(_), Some(_)) => Err(format!(
+        match (get(names.mcp_token()), get(names.mcp_issuer())) {
+            (Some(_), Some(_)) => Err(Error::Variables(format!(
                 "set either {} (a static token) or {} (OAuth), not both",
-                token_var(c),
-                issuer_var(c)
-            )),
+                names.mcp_token(),
+                names.mcp_issuer()
+            ))),
             (Some(token), None) => {
                 if token.len() < 16 {
-                    return Err(format!(
-                        "{}: use a random token of at least 16 characters (e.g. `openssl rand -hex 32`)",
-                        token_var(c)
+                    return Err(Error::variable(
+                        names.mcp_token(),
+                        "use a random token of at least 16 characters (e.g. `openssl rand -hex 32`)",
                     ));
                 }
                 Ok(Protection::Token(Secret::new(token)))
             }
             (None, Some(issuer)) => {
-                let resource = get(resource_var(c)).ok_or_else(|| {
-                    format!(
+                let resource = get(names.mcp_resource()).ok_or_else(|| {
+                    Error::Variables(format!(
                         "{} is set, so {} must be too: this server's public MCP URL (e.g. https://mcp.example.com/mcp), which tokens must name as their audience",
-                        issuer_var(c),
-                        resource_var(c)
-                    )
+                        names.mcp_issuer(),
+                        names.mcp_resource()
+                    ))
                 })?;
-                url::Url::parse(&resource)
-                    .map_err(|e| format!("{} `{resource}`: {e}", resource_var(c)))?;
-                let scopes = get(scopes_var(c))
+                url::Url::parse(&resource).map_err(|e| {
+                    Error::variable(names.mcp_resource(), format!("`{resource}`: {e}"))
+                })?;
+                let scopes = get(names.mcp_scopes())
                     .map(|s| {
                         s.split([' ', ','])
                             .filter(|x| !x.is_empty())
@@ -104,11 +119,11 @@ impl Protection {
                 let http = reqwest::Client::builder()
                     .timeout(Duration::from_secs(10))
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(Error::HttpClient)?;
                 Ok(Protection::OAuth(Arc::new(ResourceServer {
                     issuer: issuer.trim_end_matches('/').to_string(),
                     resource,
-                    jwks_url: get(jwks_var(c)),
+                    jwks_url: get(names.mcp_jwks_url()),
                     scopes,
                     keys: RwLock::new(None),
                     http,
@@ -118,13 +133,13 @@ impl Protection {
         }
     }
 
-    pub fn is_none(&self) -> bool {
+    pub(crate) fn is_none(&self) -> bool {
         matches!(self, Protection::None)
     }
 }
 
 /// The RFC 9728 metadata URL for `resource`: the well-known prefix goes before its path.
-pub fn metadata_url(resource: &str) -> String {
+pub(crate) fn metadata_url(resource: &str) -> String {
     match url::Url::parse(resource) {
         Ok(u) => {
             let path = u.path().trim_end_matches('/');
@@ -139,7 +154,7 @@ pub fn metadata_url(resource: &str) -> String {
 
 impl ResourceServer {
     /// The protected-resource metadata document.
-    pub fn metadata(&self) -> Value {
+    pub(crate) fn metadata(&self) -> Value {
         let mut doc = json!({
             "resource": self.resource,
             "authorization_servers": [self.issuer],
@@ -201,7 +216,7 @@ impl ResourceServer {
 
     /// Checks an access token: signature by one of the issuer's keys, `iss`, `aud`, `exp`,
     /// `nbf`, and the required scopes.
-    pub async fn check(&self, token: &str) -> Result<Value, Rejection> {
+    async fn check(&self, token: &str) -> Result<Value, Rejection> {
         let invalid = |why: String| Rejection::InvalidToken(why);
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| invalid(format!("not a JWT: {e}")))?;
@@ -268,7 +283,7 @@ impl ResourceServer {
 
 /// Why a request was refused.
 #[derive(Debug)]
-pub enum Rejection {
+enum Rejection {
     Missing,
     InvalidToken(String),
     InsufficientScope(String),
@@ -352,7 +367,7 @@ fn refuse(protection: &Protection, rejection: Rejection) -> Response {
 }
 
 /// Middleware for `/mcp`: lets a request through only with a valid token, and strips the token.
-pub async fn guard(
+pub(crate) async fn guard(
     State(protection): State<Protection>,
     mut request: Request,
     next: Next,

@@ -3,35 +3,52 @@
 //! tool error with status and the useful part of the body.
 
 use base64::Engine;
+use mcpgen_contract::media;
 use serde_json::{Map, Value, json};
 
 /// One piece of a tool result, independent of the MCP library.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
+    /// Text for the model.
     Text(String),
+    /// An image.
     Image {
+        /// Base64 of the image's bytes.
         data: String,
+        /// Its media type (`image/png`).
         mime_type: String,
     },
+    /// Audio.
     Audio {
+        /// Base64 of the audio's bytes.
         data: String,
+        /// Its media type (`audio/wav`).
         mime_type: String,
     },
+    /// Other bytes, as an embedded resource.
     Blob {
+        /// The resource's URI.
         uri: String,
+        /// Base64 of the bytes.
         data: String,
+        /// Their media type.
         mime_type: String,
     },
 }
 
+/// The result of one tool call, as hooks see it and the client receives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ToolOutput {
+    /// Whether the call failed (the model sees why in the parts).
     pub is_error: bool,
+    /// The content, in order.
     pub parts: Vec<Part>,
+    /// The JSON result as an object (MCP `structuredContent`).
     pub structured: Option<Value>,
 }
 
 impl ToolOutput {
+    /// A failed call with `message` as its text.
     pub fn error(message: impl Into<String>) -> ToolOutput {
         ToolOutput {
             is_error: true,
@@ -42,33 +59,19 @@ impl ToolOutput {
 }
 
 /// What came back from the API.
-pub struct Received<'a> {
-    pub status: u16,
-    pub reason: &'a str,
-    pub content_type: Option<&'a str>,
-    pub request_id: Option<&'a str>,
-    pub body: &'a [u8],
-}
-
-fn essence(content_type: Option<&str>) -> String {
-    content_type
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
-fn is_json_type(essence: &str) -> bool {
-    essence == "application/json" || essence.ends_with("+json")
+pub(crate) struct Received<'a> {
+    pub(crate) status: u16,
+    pub(crate) reason: &'a str,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) request_id: Option<&'a str>,
+    pub(crate) body: &'a [u8],
 }
 
 /// How much of a response the model gets, and how to ask for less.
-pub struct Budget {
-    pub limit: usize,
+pub(crate) struct Budget {
+    pub(crate) limit: usize,
     /// The tool's own inputs that narrow a response (`limit`, `per_page`, `fields`, `filter`, …).
-    pub narrowing: Vec<&'static str>,
+    pub(crate) narrowing: Vec<&'static str>,
 }
 
 /// Argument names (lowercase, without `_`/`-`) that page, filter or select fields.
@@ -99,7 +102,7 @@ const NARROWING: &[&str] = &[
 ];
 
 impl Budget {
-    pub fn for_tool(tool: &crate::table::Tool, limit: usize) -> Budget {
+    pub(crate) fn for_tool(tool: &crate::table::Tool, limit: usize) -> Budget {
         let narrowing = tool
             .params
             .iter()
@@ -142,94 +145,89 @@ fn cut(text: &str, budget: &Budget) -> String {
     format!("{kept}\n\n[response cut: showing {limit} of {total} characters; {how}]")
 }
 
-pub fn map(received: &Received, tool_name: &str, budget: &Budget) -> ToolOutput {
-    let kind = essence(received.content_type);
+impl ToolOutput {
+    fn success(parts: Vec<Part>, structured: Option<Value>) -> ToolOutput {
+        ToolOutput {
+            is_error: false,
+            parts,
+            structured,
+        }
+    }
+}
+
+/// The tool result for what the API answered.
+pub(crate) fn map(received: &Received, tool_name: &str, budget: &Budget) -> ToolOutput {
+    let kind = media::essence(received.content_type.unwrap_or(""));
     if received.status >= 400 {
         return error_output(received, &kind, budget.limit);
     }
     if received.body.is_empty() {
-        return ToolOutput {
-            is_error: false,
-            parts: vec![Part::Text(format!(
-                "HTTP {} {}: no content",
-                received.status, received.reason
-            ))],
-            structured: None,
-        };
+        let text = format!("HTTP {} {}: no content", received.status, received.reason);
+        return ToolOutput::success(vec![Part::Text(text)], None);
     }
     let text = std::str::from_utf8(received.body).ok();
-    // JSON when declared, or when an undeclared/mislabelled text body parses as JSON.
-    let declared_json = is_json_type(&kind);
-    let sniff_json = !declared_json
-        && (kind.is_empty() || kind.starts_with("text/") || kind == "application/octet-stream");
-    if let Some(text) = text
-        && (declared_json || sniff_json)
-        && let Ok(value) = serde_json::from_str::<Value>(text)
-    {
-        let structured = match value {
-            Value::Object(_) => value,
-            other => json!({ "result": other }),
-        };
-        return ToolOutput {
-            is_error: false,
-            parts: vec![Part::Text(cut(text, budget))],
-            structured: Some(structured),
-        };
+    if let Some(output) = text.and_then(|t| json_output(t, &kind, budget)) {
+        return output;
     }
     let b64 = || base64::engine::general_purpose::STANDARD.encode(received.body);
     if kind.starts_with("image/") {
-        return ToolOutput {
-            is_error: false,
-            parts: vec![Part::Image {
-                data: b64(),
-                mime_type: kind,
-            }],
-            structured: None,
+        let image = Part::Image {
+            data: b64(),
+            mime_type: kind,
         };
+        return ToolOutput::success(vec![image], None);
     }
     if kind.starts_with("audio/") {
-        return ToolOutput {
-            is_error: false,
-            parts: vec![Part::Audio {
-                data: b64(),
-                mime_type: kind,
-            }],
-            structured: None,
+        let audio = Part::Audio {
+            data: b64(),
+            mime_type: kind,
         };
+        return ToolOutput::success(vec![audio], None);
     }
-    let textual = kind.starts_with("text/")
-        || kind.ends_with("+xml")
-        || kind == "application/xml"
-        || kind == "application/yaml"
-        || kind.is_empty();
-    if let (Some(text), true) = (text, textual) {
-        return ToolOutput {
-            is_error: false,
-            parts: vec![Part::Text(cut(text, budget))],
-            structured: None,
-        };
+    if let (Some(text), true) = (text, media::is_textual(&kind)) {
+        return ToolOutput::success(vec![Part::Text(cut(text, budget))], None);
     }
+    blob_output(received, kind, tool_name, b64())
+}
+
+/// JSON when declared, or when an undeclared or mislabelled text body parses as JSON:
+/// structured content (an object; other values wrapped) plus the same JSON as text.
+fn json_output(text: &str, kind: &str, budget: &Budget) -> Option<ToolOutput> {
+    let declared_json = media::is_json(kind);
+    let sniff_json = !declared_json
+        && (kind.is_empty() || kind.starts_with("text/") || kind == "application/octet-stream");
+    if !(declared_json || sniff_json) {
+        return None;
+    }
+    let value = serde_json::from_str::<Value>(text).ok()?;
+    let structured = match value {
+        Value::Object(_) => value,
+        other => json!({ "result": other }),
+    };
+    Some(ToolOutput::success(
+        vec![Part::Text(cut(text, budget))],
+        Some(structured),
+    ))
+}
+
+/// Other bytes: an embedded resource, with a line saying what it is.
+fn blob_output(received: &Received, kind: String, tool_name: &str, data: String) -> ToolOutput {
     let mime_type = if kind.is_empty() {
         "application/octet-stream".to_string()
     } else {
         kind
     };
-    ToolOutput {
-        is_error: false,
-        parts: vec![
-            Part::Text(format!(
-                "HTTP {}: {} bytes of {mime_type}",
-                received.status,
-                received.body.len()
-            )),
-            Part::Blob {
-                uri: format!("mcpgen://response/{tool_name}"),
-                data: b64(),
-                mime_type,
-            },
-        ],
-        structured: None,
-    }
+    let summary = Part::Text(format!(
+        "HTTP {}: {} bytes of {mime_type}",
+        received.status,
+        received.body.len()
+    ));
+    let blob = Part::Blob {
+        uri: format!("mcpgen://response/{tool_name}"),
+        data,
+        mime_type,
+    };
+    ToolOutput::success(vec![summary, blob], None)
 }
 
 fn error_output(received: &Received, kind: &str, limit: usize) -> ToolOutput {
@@ -248,7 +246,7 @@ fn error_output(received: &Received, kind: &str, limit: usize) -> ToolOutput {
         }
     }
     if !text.trim().is_empty()
-        && (kind.is_empty() || is_json_type(kind) || kind.starts_with("text/"))
+        && (kind.is_empty() || media::is_json(kind) || kind.starts_with("text/"))
     {
         message.push_str("\n\n");
         let errors = Budget {
@@ -265,7 +263,7 @@ fn error_output(received: &Received, kind: &str, limit: usize) -> ToolOutput {
 }
 
 /// A transport failure in words, without the URL's query (which may carry an API key).
-pub fn describe_transport_error(error: &reqwest::Error) -> String {
+pub(crate) fn describe_transport_error(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {

@@ -1,5 +1,9 @@
 //! Test support: a real local HTTP API that records every request it receives, and connectors
 //! built from `generated/` driven by a real MCP client (rmcp's) over stdio.
+//!
+//! Every connector the tests build — the workspace's own, the conformance connector and the ones
+//! generated while testing — is compiled with the same dependency features and the workspace's
+//! profile into the one target directory, so the dependencies are compiled once for all of them.
 
 pub mod api;
 pub mod client;
@@ -22,41 +26,111 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Builds the connector package `name` (a member of the workspace) once and returns its binary.
+/// The target directory every build shares.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The connector packages under `generated/`.
+fn product_connectors() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(workspace().join("generated"))
+        .expect("generated/ exists")
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Builds the workspace connector `name` and returns its binary. The product connectors are
+/// built together, by themselves (so their dependencies have the features a user's build has,
+/// and the runtime has no test fixtures); `conformance-connector` alone, with them.
 pub fn connector_binary(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"));
-    let binary = target.join("debug").join(name);
-    if !built.iter().any(|b| b == name) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--locked", "-p", name])
-            .current_dir(workspace())
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building connector {name} failed");
-        built.push(name.to_string());
+    let binary = target_dir().join("debug").join(name);
+    if built.iter().any(|b| b == name) {
+        return binary;
     }
+    let packages = if name == "conformance-connector" {
+        vec![name.to_string()]
+    } else {
+        product_connectors()
+    };
+    let mut command = cargo();
+    command
+        .args(["build", "--quiet", "--locked"])
+        .current_dir(workspace());
+    for package in &packages {
+        command.args(["-p", package]);
+    }
+    let status = command.status().expect("cargo runs");
+    assert!(status.success(), "building connectors {packages:?} failed");
+    built.extend(packages);
     binary
 }
 
+/// Builds the crates under `dir` (each a directory named in `members`) as one workspace with the
+/// main workspace's lock file, profiles and target directory, so nothing already compiled is
+/// compiled again. Their binaries land in `target/debug/`.
+pub fn build_outside_workspace(dir: &Path, members: &[String]) {
+    let root = workspace();
+    let manifest: toml::Table = std::fs::read_to_string(root.join("Cargo.toml"))
+        .expect("the workspace manifest")
+        .parse()
+        .expect("the workspace manifest parses");
+    let mut wrapper = toml::Table::new();
+    let mut workspace_table = toml::Table::new();
+    workspace_table.insert("resolver".into(), "3".into());
+    workspace_table.insert(
+        "members".into(),
+        toml::Value::Array(members.iter().map(|m| m.clone().into()).collect()),
+    );
+    wrapper.insert("workspace".into(), workspace_table.into());
+    if let Some(profile) = manifest.get("profile") {
+        wrapper.insert("profile".into(), profile.clone());
+    }
+    std::fs::write(dir.join("Cargo.toml"), wrapper.to_string()).unwrap();
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let status = cargo()
+        .args([
+            "build",
+            "--quiet",
+            "--offline",
+            "--workspace",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "the crates in {} do not build",
+        dir.display()
+    );
+}
+
 /// Generates a connector for `spec` into `target/e2e/<name>` (outside the workspace), builds it
-/// with the workspace's lock file and target directory, and returns its binary.
+/// as [`build_outside_workspace`] does, and returns its binary.
 pub fn generated_connector(spec: &Path, name: &str) -> PathBuf {
     // Tests run in parallel threads: generate and build each connector once.
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let root = workspace();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let binary = target_dir().join("debug").join(name);
     if built.iter().any(|b| b == name) {
-        return target.join("debug").join(name);
+        return binary;
     }
-    let out = root.join("target/e2e").join(name);
+    let root = workspace();
+    let dir = root.join("target/e2e").join(name);
+    let out = dir.join(name);
     let options = mcpgen::plan::PlanOptions {
         name: Some(name.into()),
         ..Default::default()
@@ -66,16 +140,7 @@ pub fn generated_connector(spec: &Path, name: &str) -> PathBuf {
     let runtime = mcpgen::output::relative_path(&out, &root.join("runtime"));
     let files = mcpgen::files(&generated, mcpgen::emit::RuntimeDependency::Path(runtime)).unwrap();
     mcpgen::output::write(&out, &files).unwrap();
-    // The workspace's lock file: the same dependency versions, so nothing new is compiled.
-    std::fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "--offline", "--manifest-path"])
-        .arg(out.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the {name} connector does not build");
+    build_outside_workspace(&dir, &[name.to_string()]);
     built.push(name.to_string());
-    target.join("debug").join(name)
+    binary
 }

@@ -21,7 +21,12 @@ impl Drop for Running {
 
 /// Starts the `orders` connector with `args` and `env` and waits until it listens.
 pub async fn start(args: &[&str], env: &[(&str, String)]) -> Running {
-    let binary = crate::connector_binary("orders");
+    start_connector("orders", args, env).await
+}
+
+/// Starts the workspace's connector `name` with `args` and `env` and waits until it listens.
+pub async fn start_connector(name: &str, args: &[&str], env: &[(&str, String)]) -> Running {
+    let binary = crate::connector_binary(name);
     let mut child = tokio::process::Command::new(binary)
         .args(args)
         .envs(env.iter().map(|(k, v)| (*k, v)))

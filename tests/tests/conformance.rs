@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mcpgen_e2e::served::start;
+use mcpgen_e2e::served::start_connector;
 
 /// Runs the suite for `requirements` against `url`; returns its exit status and output.
 async fn suite(url: &str, requirements: &str, results: &std::path::Path) -> (bool, String) {
@@ -37,7 +37,8 @@ async fn suite(url: &str, requirements: &str, results: &std::path::Path) -> (boo
 
 #[tokio::test]
 async fn the_official_conformance_suite_passes_for_both_protocol_revisions() {
-    let server = start(
+    let server = start_connector(
+        "conformance-connector",
         &["--http", "127.0.0.1:0", "--conformance-fixtures"],
         &[("ORDERS_BASE_URL", "http://127.0.0.1:9/v1".into())],
     )
@@ -80,7 +81,8 @@ async fn the_official_conformance_suite_passes_for_both_protocol_revisions() {
     }
 }
 
-/// The fixtures are opt-in: a connector lists only its own tools and does not mention the flag.
+/// The fixtures are opt-in: a connector lists only its own tools and does not mention the flag;
+/// a product connector is built without them, so it does not even know the flag.
 #[test]
 fn fixtures_are_off_unless_asked_for() {
     let binary = mcpgen_e2e::connector_binary("orders");
@@ -94,4 +96,11 @@ fn fixtures_are_off_unless_asked_for() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&help.stdout).contains("conformance"));
+    let refused = std::process::Command::new(&binary)
+        .args(["--http", "127.0.0.1:0", "--conformance-fixtures"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--conformance-fixtures"));
 }

@@ -6,7 +6,6 @@
 //! are planned and checked by the generator's corpus test.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use mcpgen_e2e::client::{Client, Era};
 
@@ -36,12 +35,9 @@ async fn readme_oas_examples_compile_and_list_their_tools_over_mcp() {
     }
     documents.sort();
     assert!(documents.len() > 50, "only {} documents", documents.len());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = mcpgen_e2e::target_dir();
     let corpus = root.join("target/corpus");
     let _ = std::fs::remove_dir_all(&corpus);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
 
     let mut checked = 0;
     let mut total_tools = 0;
@@ -68,29 +64,7 @@ async fn readme_oas_examples_compile_and_list_their_tools_over_mcp() {
             members.push(name.clone());
             expected.push((name, doc.clone(), generated.plan.tools.len()));
         }
-        let manifest = format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-            members
-                .iter()
-                .map(|m| format!("\"{m}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
-        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-        let status = Command::new(&cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--offline",
-                "--workspace",
-                "--manifest-path",
-            ])
-            .arg(dir.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "batch {batch_index} does not compile");
+        mcpgen_e2e::build_outside_workspace(&dir, &members);
 
         for (i, (name, doc, tools)) in expected.iter().enumerate() {
             let binary = target.join("debug").join(name);

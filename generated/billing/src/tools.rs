@@ -11,11 +11,11 @@ pub static CONNECTOR: Connector = Connector {
     instructions: "The pre-2020 billing system. Still the system of record for B2B invoices\nand remittances until the migration to the new Billing Service finishes.\n\n- All amounts are decimal strings in the invoice currency.\n- Invoices are never deleted; void them instead.\n- PDFs are rendered on demand and can take several seconds.",
     env_prefix: "BILLING",
     servers: &[
-        Server {
+        ServerUrl {
             url: "https://billing-legacy.internal.example/billing/v2",
             variables: &[],
         },
-        Server {
+        ServerUrl {
             url: "http://billing-legacy.internal.example/billing/v2",
             variables: &[],
         },
@@ -453,7 +453,16 @@ static TOOLS: &[Tool] = &[
         body: Some(Body {
             media_type: "multipart/form-data",
             required: true,
-            encoding: &[],
+            encoding: &[
+                FieldEncoding {
+                    field: "statement",
+                    content_type: None,
+                    style: None,
+                    explode: None,
+                    allow_reserved: false,
+                    file: true,
+                },
+            ],
             renames: &[],
         }),
         security: &[

@@ -4,6 +4,13 @@
 
 use mcpgen_runtime::Hooks;
 
-pub fn hooks() -> Hooks {
-    Hooks::default()
+/// The connector's hooks. Implement a method of [`Hooks`] to use it: `before_request` sees
+/// each request (add a header, sign it), `after_response` each result. Both are async, and the
+/// type may hold state.
+pub struct ConnectorHooks;
+
+impl Hooks for ConnectorHooks {}
+
+pub fn hooks() -> ConnectorHooks {
+    ConnectorHooks
 }

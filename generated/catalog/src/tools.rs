@@ -11,11 +11,11 @@ pub static CONNECTOR: Connector = Connector {
     instructions: "Master data for sellable products: names, prices, categories and related products.\n\nThis document is split over several files: paths live in `paths/`, schemas in `schemas/`, and shared parameters in `parameters.yaml`.\n\nFor automated clients: prices are in minor units; use `listProducts` with `q` for search and `getCategoryTree` to browse.",
     env_prefix: "CATALOG",
     servers: &[
-        Server {
+        ServerUrl {
             url: "https://catalog.internal.example/api/v3",
             variables: &[],
         },
-        Server {
+        ServerUrl {
             url: "http://localhost:8081/api/v3",
             variables: &[],
         },

@@ -11,7 +11,7 @@ pub static CONNECTOR: Connector = Connector {
     instructions: "One operation per way of putting data into an HTTP request.",
     env_prefix: "DIALECTS",
     servers: &[
-        Server {
+        ServerUrl {
             url: "http://127.0.0.1:4010/base",
             variables: &[],
         },
@@ -855,6 +855,7 @@ static TOOLS: &[Tool] = &[
                     style: Some(Style::Form),
                     explode: Some(true),
                     allow_reserved: false,
+                    file: false,
                 },
                 FieldEncoding {
                     field: "color",
@@ -862,6 +863,7 @@ static TOOLS: &[Tool] = &[
                     style: Some(Style::DeepObject),
                     explode: Some(true),
                     allow_reserved: false,
+                    file: false,
                 },
             ],
             renames: &[],
@@ -897,6 +899,7 @@ static TOOLS: &[Tool] = &[
                     style: None,
                     explode: None,
                     allow_reserved: false,
+                    file: true,
                 },
             ],
             renames: &[],

@@ -11,11 +11,11 @@ pub static CONNECTOR: Connector = Connector {
     instructions: "Tracks on-hand and reserved stock per SKU and warehouse.\n\nNotes for automated clients:\n- Quantities are whole units; negative adjustments remove stock.\n- A reservation holds stock for at most 30 minutes unless confirmed.\n- Bulk imports run asynchronously; poll the returned import job.\n- Snapshots are large binary files served from the blob host, not the API host.",
     env_prefix: "INVENTORY",
     servers: &[
-        Server {
+        ServerUrl {
             url: "https://inventory.internal.example/v1",
             variables: &[],
         },
-        Server {
+        ServerUrl {
             url: "https://inventory.staging.internal.example/v1",
             variables: &[],
         },
@@ -393,7 +393,7 @@ static TOOLS: &[Tool] = &[
             open_world: true,
         },
         servers: &[
-            Server {
+            ServerUrl {
                 url: "https://blobs.inventory.internal.example/v1",
                 variables: &[],
             },

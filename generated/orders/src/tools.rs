@@ -11,7 +11,7 @@ pub static CONNECTOR: Connector = Connector {
     instructions: "Internal service that owns the lifecycle of customer orders, from checkout\nto fulfilment, archiving and CSV exports for finance.\n\nGuidance for automated clients:\n- Prefer `listOrders` with a `status` filter over fetching orders one by one.\n- Pagination is cursor based: pass `next_cursor` from a page as `cursor`\n  to get the next page; stop when `next_cursor` is null.\n- Money is always expressed in minor units (cents) with an ISO 4217 currency.\n- `deleteOrder` is irreversible; use `orders.archive` for soft removal.\n- Send an `X-Request-Id` header when creating orders so retries can be traced.",
     env_prefix: "ORDERS",
     servers: &[
-        Server {
+        ServerUrl {
             url: "https://{region}.orders.internal.example/api/{version}",
             variables: &[
                 ServerVariable {
@@ -24,7 +24,7 @@ pub static CONNECTOR: Connector = Connector {
                 },
             ],
         },
-        Server {
+        ServerUrl {
             url: "https://orders.staging.internal.example/api/v2",
             variables: &[],
         },

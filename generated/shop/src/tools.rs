@@ -11,7 +11,7 @@ pub static CONNECTOR: Connector = Connector {
     instructions: "Tools for the shop's order service. Amounts are in cents. Prefer shop_find_orders with a status filter over fetching orders one by one; deleting an order asks the user first.",
     env_prefix: "SHOP",
     servers: &[
-        Server {
+        ServerUrl {
             url: "http://127.0.0.1:8080/api/v2",
             variables: &[],
         },

@@ -1,29 +1,34 @@
 //! The fixtures the official MCP conformance suite calls (`test_simple_text`,
-//! `test://static-text`, `test_simple_prompt`, …), served only when a connector runs with
-//! `--conformance-fixtures` — never by default. They let the suite exercise every protocol
-//! feature against the real runtime; a connector's own tools never need them.
+//! `test://static-text`, `test_simple_prompt`, …), as a [`Layer`] over the connector's tools.
 //!
-//! Like [`crate::mcp`], this module speaks rmcp's types; most values are written as the JSON the
-//! specification shows and deserialised, which keeps them readable next to the spec.
+//! Compiled only with the `conformance-fixtures` cargo feature, which only the test connector
+//! enables, and served only when that connector runs with `--conformance-fixtures`. They let the
+//! suite exercise every protocol feature against the real runtime; a connector's own tools never
+//! need them. Most values are written as the JSON the specification shows and deserialised,
+//! which keeps them readable next to the spec.
 
 // Logging notifications are deprecated in 2026-07-28 but part of the 2025-11-25 suite.
 #![allow(deprecated)]
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, CompleteResult,
-    GetPromptRequestParams, GetPromptResponse, GetPromptResult, InputRequest, InputRequiredResult,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-    LoggingMessageNotificationParam, ProgressNotificationParam, ReadResourceResult,
-    RequestStateCodec, Tool as McpTool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities,
+    CompleteRequestParams, CompleteResult, GetPromptRequestParams, GetPromptResponse,
+    GetPromptResult, InputRequest, InputRequiredResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, LoggingMessageNotificationParam,
+    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    RequestStateCodec, ServerCapabilities, SubscribeRequestParams, Tool as McpTool,
+    UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+
+use super::layer::{Handler, Layer};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 const WAV: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
@@ -54,7 +59,8 @@ fn string_args(names: &[&str]) -> Value {
 }
 
 /// Every fixture tool, as `tools/list` shows it.
-pub fn tools() -> Vec<McpTool> {
+#[allow(clippy::too_many_lines)] // a data table
+fn tools() -> Vec<McpTool> {
     let plain = [
         ("test_simple_text", "Returns a simple text response"),
         ("test_image_content", "Returns an image"),
@@ -223,22 +229,40 @@ fn name_schema(field: &str) -> Value {
     json!({"type": "object", "properties": {field: {"type": "string"}}, "required": [field]})
 }
 
-/// Runs fixture `name`, or `None` when it is not one.
-pub async fn call(
+/// The argument `key` of the call, as text.
+fn arg(request: &CallToolRequestParams, key: &str) -> String {
+    request
+        .arguments
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Runs fixture `request.name`, or `None` when it is not one.
+async fn call(
     request: &CallToolRequestParams,
     context: &RequestContext<RoleServer>,
 ) -> Option<Result<CallToolResponse, McpError>> {
-    let arg = |k: &str| {
-        request
-            .arguments
-            .as_ref()
-            .and_then(|a| a.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let peer = &context.peer;
-    let response = match request.name.as_ref() {
+    if let Some(response) = content(request.name.as_ref()) {
+        return Some(Ok(response));
+    }
+    Some(match request.name.as_ref() {
+        "test_tool_with_progress" => Ok(progress(request, context).await),
+        "test_tool_with_logging" | "test_logging_tool" => Ok(logging(request, context).await),
+        "test_sampling" => sampling(request, context).await,
+        "test_elicitation"
+        | "test_elicitation_sep1034_defaults"
+        | "test_elicitation_sep1330_enums" => elicitation(request, context).await,
+        "test_missing_capability" => missing_capability(context),
+        _ => return input_required(request, context),
+    })
+}
+
+/// Fixtures that answer with fixed content.
+fn content(name: &str) -> Option<CallToolResponse> {
+    Some(match name {
         "test_simple_text" => text("This is a simple text response for testing."),
         "test_image_content" => {
             result(json!([{"type": "image", "data": PNG, "mimeType": "image/png"}]))
@@ -258,83 +282,107 @@ pub async fn call(
         "test_error_handling" => done::<CallToolResult>(json!({"isError": true, "content": [
             {"type": "text", "text": "This tool intentionally returns an error for testing"}]}))
         .into(),
-        "test_tool_with_progress" => {
-            let token = request
-                .meta
-                .as_ref()
-                .and_then(|m| m.get_progress_token())
-                .or_else(|| context.meta.get_progress_token());
-            if let Some(token) = token {
-                for (i, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
-                    if i > 0 {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                    let _ = peer
-                        .notify_progress(from::<ProgressNotificationParam>(json!({
+        "json_schema_2020_12_tool" => text("Schema accepted"),
+        _ => return None,
+    })
+}
+
+async fn progress(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> CallToolResponse {
+    let peer = &context.peer;
+
+    let token = request
+        .meta
+        .as_ref()
+        .and_then(|m| m.get_progress_token())
+        .or_else(|| context.meta.get_progress_token());
+    if let Some(token) = token {
+        for (i, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+            if i > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let _ = peer
+                .notify_progress(from::<ProgressNotificationParam>(json!({
                             "progressToken": token, "progress": progress, "total": 100.0})))
-                        .await;
-                }
-            }
-            text("Progress test completed")
+                .await;
         }
-        "test_tool_with_logging" | "test_logging_tool" => {
-            let wanted =
-                request.name == "test_tool_with_logging" || context.meta.log_level().is_some();
-            if wanted {
-                for message in [
-                    "Tool execution started",
-                    "Tool processing data",
-                    "Tool execution completed",
-                ] {
-                    let _ = peer
-                        .notify_logging_message(from::<LoggingMessageNotificationParam>(json!({
+    }
+    text("Progress test completed")
+}
+
+async fn logging(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> CallToolResponse {
+    let peer = &context.peer;
+
+    let wanted = request.name == "test_tool_with_logging" || context.meta.log_level().is_some();
+    if wanted {
+        for message in [
+            "Tool execution started",
+            "Tool processing data",
+            "Tool execution completed",
+        ] {
+            let _ = peer
+                .notify_logging_message(from::<LoggingMessageNotificationParam>(json!({
                             "level": "info", "logger": "conformance", "data": message})))
-                        .await;
-                }
-            }
-            text("Logging test completed")
+                .await;
         }
-        "test_sampling" => {
-            let asked = peer
+    }
+    text("Logging test completed")
+}
+
+async fn sampling(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Result<CallToolResponse, McpError> {
+    let peer = &context.peer;
+
+    let asked = peer
                 .create_message(from(json!({
-                    "messages": [{"role": "user", "content": {"type": "text", "text": arg("prompt")}}],
+                    "messages": [{"role": "user", "content": {"type": "text", "text": arg(request, "prompt")}}],
                     "maxTokens": 100})))
                 .await;
-            match asked {
-                Ok(reply) => {
-                    let said = serde_json::to_value(&reply.message.content)
-                        .ok()
-                        .and_then(|c| c.get("text").and_then(Value::as_str).map(str::to_owned))
-                        .unwrap_or_default();
-                    text(&format!("LLM response: {said}"))
-                }
-                Err(e) => return Some(Err(McpError::internal_error(e.to_string(), None))),
-            }
+    match asked {
+        Ok(reply) => {
+            let said = serde_json::to_value(&reply.message.content)
+                .ok()
+                .and_then(|c| c.get("text").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default();
+            Ok(text(&format!("LLM response: {said}")))
         }
-        "test_elicitation"
-        | "test_elicitation_sep1034_defaults"
-        | "test_elicitation_sep1330_enums" => {
-            let (message, schema) = match request.name.as_ref() {
-                "test_elicitation" => (
-                    arg("message"),
-                    json!({"type": "object", "properties": {
+        Err(e) => Err(McpError::internal_error(e.to_string(), None)),
+    }
+}
+
+async fn elicitation(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Result<CallToolResponse, McpError> {
+    let peer = &context.peer;
+    let (message, schema) = match request.name.as_ref() {
+        "test_elicitation" => (
+            arg(request, "message"),
+            json!({"type": "object", "properties": {
                         "username": {"type": "string", "description": "User's response"},
                         "email": {"type": "string", "description": "User's email address"}},
                         "required": ["username", "email"]}),
-                ),
-                "test_elicitation_sep1034_defaults" => (
-                    "Please review and update the form fields with defaults".to_string(),
-                    json!({"type": "object", "properties": {
+        ),
+        "test_elicitation_sep1034_defaults" => (
+            "Please review and update the form fields with defaults".to_string(),
+            json!({"type": "object", "properties": {
                         "name": {"type": "string", "description": "User name", "default": "John Doe"},
                         "age": {"type": "integer", "description": "User age", "default": 30},
                         "score": {"type": "number", "description": "User score", "default": 95.5},
                         "status": {"type": "string", "description": "User status",
                             "enum": ["active", "inactive", "pending"], "default": "active"},
                         "verified": {"type": "boolean", "description": "Verification status", "default": true}}}),
-                ),
-                _ => (
-                    "Please select options from the enum fields".to_string(),
-                    json!({"type": "object", "properties": {
+        ),
+        _ => (
+            "Please select options from the enum fields".to_string(),
+            json!({"type": "object", "properties": {
                         "untitledSingle": {"type": "string", "description": "Select one option",
                             "enum": ["option1", "option2", "option3"]},
                         "titledSingle": {"type": "string", "description": "Select one option with titles",
@@ -350,33 +398,41 @@ pub async fn call(
                             "items": {"anyOf": [{"const": "value1", "title": "First Choice"},
                                                 {"const": "value2", "title": "Second Choice"},
                                                 {"const": "value3", "title": "Third Choice"}]}}}}),
-                ),
-            };
-            let asked = peer
-                .create_elicitation(from(
-                    json!({"mode": "form", "message": message, "requestedSchema": schema}),
-                ))
-                .await;
-            match asked {
-                Ok(reply) => text(&format!(
-                    "User response: action={}, content={}",
-                    serde_json::to_value(reply.action).unwrap_or_default(),
-                    reply.content.unwrap_or_default()
-                )),
-                Err(e) => return Some(Err(McpError::internal_error(e.to_string(), None))),
-            }
-        }
-        "test_missing_capability" => {
-            let sampling = context
-                .client_capabilities()
-                .is_some_and(|c| c.sampling.is_some());
-            if !sampling {
-                let mut required = ClientCapabilities::default();
-                required.sampling = Some(Default::default());
-                return Some(Err(McpError::missing_required_client_capability(required)));
-            }
-            text("The client can sample")
-        }
+        ),
+    };
+    let asked = peer
+        .create_elicitation(from(
+            json!({"mode": "form", "message": message, "requestedSchema": schema}),
+        ))
+        .await;
+    match asked {
+        Ok(reply) => Ok(text(&format!(
+            "User response: action={}, content={}",
+            serde_json::to_value(reply.action).unwrap_or_default(),
+            reply.content.unwrap_or_default()
+        ))),
+        Err(e) => Err(McpError::internal_error(e.to_string(), None)),
+    }
+}
+
+fn missing_capability(context: &RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
+    let sampling = context
+        .client_capabilities()
+        .is_some_and(|c| c.sampling.is_some());
+    if !sampling {
+        let mut required = ClientCapabilities::default();
+        required.sampling = Some(Default::default());
+        return Err(McpError::missing_required_client_capability(required));
+    }
+    Ok(text("The client can sample"))
+}
+
+/// The 2026-07-28 fixtures that ask the client for input and are called again with the answer.
+fn input_required(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Option<Result<CallToolResponse, McpError>> {
+    let response = match request.name.as_ref() {
         "test_streaming_elicitation" => {
             if answered(request, "user_input").is_some() {
                 text("Thanks for the input")
@@ -417,69 +473,6 @@ pub async fn call(
             )),
             None => ask(vec![("client_roots", roots())], None),
         },
-        "test_input_required_result_request_state"
-        | "test_input_required_result_tampered_state" => {
-            let state = match opened_state(request) {
-                Ok(s) => s,
-                Err(e) => return Some(Err(e)),
-            };
-            match (state.as_deref(), answered(request, "confirmation")) {
-                (Some("awaiting-confirmation"), Some(_)) => text("state-ok: confirmed"),
-                _ => ask(
-                    vec![(
-                        "confirmation",
-                        elicit("Please confirm", name_schema("confirm")),
-                    )],
-                    Some("awaiting-confirmation"),
-                ),
-            }
-        }
-        "test_input_required_result_multiple_inputs" => {
-            let state = match opened_state(request) {
-                Ok(s) => s,
-                Err(e) => return Some(Err(e)),
-            };
-            let all = ["user_name", "capital_question", "client_roots"]
-                .iter()
-                .all(|k| answered(request, k).is_some());
-            if state.as_deref() == Some("three-questions") && all {
-                text("state-ok: all three answered")
-            } else {
-                ask(
-                    vec![
-                        (
-                            "user_name",
-                            elicit("What is your name?", name_schema("name")),
-                        ),
-                        ("capital_question", sample("What is the capital of France?")),
-                        ("client_roots", roots()),
-                    ],
-                    Some("three-questions"),
-                )
-            }
-        }
-        "test_input_required_result_multi_round" => {
-            let state = match opened_state(request) {
-                Ok(s) => s,
-                Err(e) => return Some(Err(e)),
-            };
-            match state.as_deref() {
-                Some("round-1") if answered(request, "step1").is_some() => ask(
-                    vec![(
-                        "step2",
-                        elicit("What is your favourite colour?", name_schema("color")),
-                    )],
-                    Some("round-2"),
-                ),
-                Some("round-2") if answered(request, "step2").is_some() => {
-                    text("state-ok: both rounds answered")
-                }
-                _ => ask(
-                    vec![("step1", elicit("What is your name?", name_schema("name")))],
-                    Some("round-1"),
-                ),
-            }
-        }
         "test_input_required_result_capabilities" => {
             let caps = context.client_capabilities().unwrap_or_default();
             if answered(request, "question").is_some() {
@@ -501,14 +494,82 @@ pub async fn call(
                 ask(vec![("question", roots())], None)
             }
         }
-        "json_schema_2020_12_tool" => text("Schema accepted"),
+        _ => return stateful_input_required(request),
+    };
+    Some(Ok(response))
+}
+
+/// The input-required fixtures that carry `requestState` from one round to the next.
+fn stateful_input_required(
+    request: &CallToolRequestParams,
+) -> Option<Result<CallToolResponse, McpError>> {
+    let state = match request.name.as_ref() {
+        "test_input_required_result_request_state"
+        | "test_input_required_result_tampered_state"
+        | "test_input_required_result_multiple_inputs"
+        | "test_input_required_result_multi_round" => match opened_state(request) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(e)),
+        },
+        _ => return None,
+    };
+    let response = match request.name.as_ref() {
+        "test_input_required_result_request_state"
+        | "test_input_required_result_tampered_state" => {
+            match (state.as_deref(), answered(request, "confirmation")) {
+                (Some("awaiting-confirmation"), Some(_)) => text("state-ok: confirmed"),
+                _ => ask(
+                    vec![(
+                        "confirmation",
+                        elicit("Please confirm", name_schema("confirm")),
+                    )],
+                    Some("awaiting-confirmation"),
+                ),
+            }
+        }
+        "test_input_required_result_multiple_inputs" => {
+            let all = ["user_name", "capital_question", "client_roots"]
+                .iter()
+                .all(|k| answered(request, k).is_some());
+            if state.as_deref() == Some("three-questions") && all {
+                text("state-ok: all three answered")
+            } else {
+                ask(
+                    vec![
+                        (
+                            "user_name",
+                            elicit("What is your name?", name_schema("name")),
+                        ),
+                        ("capital_question", sample("What is the capital of France?")),
+                        ("client_roots", roots()),
+                    ],
+                    Some("three-questions"),
+                )
+            }
+        }
+        "test_input_required_result_multi_round" => match state.as_deref() {
+            Some("round-1") if answered(request, "step1").is_some() => ask(
+                vec![(
+                    "step2",
+                    elicit("What is your favourite colour?", name_schema("color")),
+                )],
+                Some("round-2"),
+            ),
+            Some("round-2") if answered(request, "step2").is_some() => {
+                text("state-ok: both rounds answered")
+            }
+            _ => ask(
+                vec![("step1", elicit("What is your name?", name_schema("name")))],
+                Some("round-1"),
+            ),
+        },
         _ => return None,
     };
     Some(Ok(response))
 }
 
 /// Resources, with the caching hints 2026-07-28 asks of list results.
-pub fn resources() -> ListResourcesResult {
+fn resources() -> ListResourcesResult {
     done(json!({"resources": [
         {"uri": "test://static-text", "name": "static-text", "mimeType": "text/plain",
          "description": "A static text resource"},
@@ -519,14 +580,14 @@ pub fn resources() -> ListResourcesResult {
     ], "ttlMs": 60000, "cacheScope": "public"}))
 }
 
-pub fn templates() -> ListResourceTemplatesResult {
+fn templates() -> ListResourceTemplatesResult {
     done(json!({"resourceTemplates": [
         {"uriTemplate": "test://template/{id}/data", "name": "template-data",
          "mimeType": "application/json", "description": "Data for an id"}
     ], "ttlMs": 60000, "cacheScope": "public"}))
 }
 
-pub fn read(uri: &str) -> Result<ReadResourceResult, McpError> {
+fn read(uri: &str) -> Result<ReadResourceResult, McpError> {
     let content = match uri {
         "test://static-text" => json!({"uri": uri, "mimeType": "text/plain",
             "text": "This is the content of the static text resource."}),
@@ -554,7 +615,7 @@ pub fn read(uri: &str) -> Result<ReadResourceResult, McpError> {
     ))
 }
 
-pub fn prompts() -> ListPromptsResult {
+fn prompts() -> ListPromptsResult {
     done(json!({"prompts": [
         {"name": "test_simple_prompt", "description": "A simple prompt"},
         {"name": "test_prompt_with_arguments", "description": "A prompt with arguments", "arguments": [
@@ -567,7 +628,7 @@ pub fn prompts() -> ListPromptsResult {
     ], "ttlMs": 60000, "cacheScope": "public"}))
 }
 
-pub fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptResponse, McpError> {
+fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptResponse, McpError> {
     let arg = |k: &str| {
         request
             .arguments
@@ -631,6 +692,97 @@ pub fn get_prompt(request: &GetPromptRequestParams) -> Result<GetPromptResponse,
     Ok(done::<GetPromptResult>(json!({"messages": messages})).into())
 }
 
-pub fn complete() -> CompleteResult {
+fn complete() -> CompleteResult {
     done(json!({"completion": {"values": [], "total": 0, "hasMore": false}}))
+}
+
+/// The fixtures on top of the connector's own tools: fixture names are answered here, anything
+/// else goes below.
+pub(crate) struct Fixtures {
+    tools: OnceLock<Arc<[McpTool]>>,
+}
+
+impl Fixtures {
+    pub(crate) fn new() -> Fixtures {
+        Fixtures {
+            tools: OnceLock::new(),
+        }
+    }
+}
+
+impl<Below: Handler> Layer<Below> for Fixtures {
+    fn capabilities(&self, below: &Below, capabilities: &mut ServerCapabilities) {
+        below.capabilities(capabilities);
+        capabilities.completions = Some(Default::default());
+    }
+
+    fn tools(&self, below: &Below) -> Arc<[McpTool]> {
+        self.tools
+            .get_or_init(|| below.tools().iter().cloned().chain(tools()).collect())
+            .clone()
+    }
+
+    async fn call_tool(
+        &self,
+        below: &Below,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        match call(&request, &context).await {
+            Some(response) => response,
+            None => below.call_tool(request, context).await,
+        }
+    }
+
+    fn resources(&self, _below: &Below) -> ListResourcesResult {
+        resources()
+    }
+
+    fn resource_templates(&self, _below: &Below) -> ListResourceTemplatesResult {
+        templates()
+    }
+
+    async fn read_resource(
+        &self,
+        _below: &Below,
+        request: ReadResourceRequestParams,
+    ) -> Result<ReadResourceResponse, McpError> {
+        read(&request.uri).map(Into::into)
+    }
+
+    fn prompts(&self, _below: &Below) -> ListPromptsResult {
+        prompts()
+    }
+
+    async fn get_prompt(
+        &self,
+        _below: &Below,
+        request: GetPromptRequestParams,
+    ) -> Result<GetPromptResponse, McpError> {
+        get_prompt(&request)
+    }
+
+    async fn complete(
+        &self,
+        _below: &Below,
+        _request: CompleteRequestParams,
+    ) -> Result<CompleteResult, McpError> {
+        Ok(complete())
+    }
+
+    async fn subscribe(
+        &self,
+        _below: &Below,
+        _request: SubscribeRequestParams,
+    ) -> Result<(), McpError> {
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        _below: &Below,
+        _request: UnsubscribeRequestParams,
+    ) -> Result<(), McpError> {
+        Ok(())
+    }
 }

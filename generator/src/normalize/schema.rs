@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::{Dialect, Normalizer};
 use crate::error::Result;
-use crate::normalize::{Dialect, Normalizer};
 use crate::refs::{Loc, ref_of};
 
 /// Keywords whose value is one schema.

@@ -1,0 +1,255 @@
+//! The environment variables a connector reads, named in one place.
+//!
+//! Every name starts with the connector's prefix: its name in UPPER_SNAKE_CASE as `heck` makes it
+//! (`orders-service` → `ORDERS_SERVICE`). A security scheme's variables continue with the scheme's
+//! key in the same case (`apiKeyAuth` → `ORDERS_SERVICE_API_KEY_AUTH`).
+
+use heck::ToShoutySnakeCase;
+
+/// Seconds a connector waits for the API unless told otherwise.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+/// Characters of a response given to the model before it is cut.
+pub const DEFAULT_RESPONSE_LIMIT: usize = 100_000;
+/// Seconds an HTTP server's shutdown waits for running tool calls.
+pub const DEFAULT_SHUTDOWN_SECS: u64 = 20;
+
+/// The names of one connector's variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvNames {
+    prefix: String,
+}
+
+/// A variable with what it is for, as `--help` and the connector's README show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    /// The full name (`ORDERS_BASE_URL`).
+    pub name: String,
+    /// What it sets, with its default.
+    pub description: String,
+    /// Whether its value is a credential.
+    pub secret: bool,
+}
+
+impl EnvNames {
+    /// The names for the connector called `name` (its crate and binary name).
+    pub fn for_connector(name: &str) -> EnvNames {
+        EnvNames {
+            prefix: name.to_shouty_snake_case(),
+        }
+    }
+
+    /// The names under an already computed prefix (as a tool table records it).
+    pub fn from_prefix(prefix: &str) -> EnvNames {
+        EnvNames {
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// The prefix itself (`ORDERS_SERVICE`).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn var(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.prefix)
+    }
+
+    /// The API's base URL, path prefix included; replaces the spec's servers.
+    pub fn base_url(&self) -> String {
+        self.var("BASE_URL")
+    }
+    /// Seconds to wait for the API.
+    pub fn timeout_secs(&self) -> String {
+        self.var("TIMEOUT_SECS")
+    }
+    /// Characters of a response given to the model.
+    pub fn response_limit(&self) -> String {
+        self.var("RESPONSE_LIMIT")
+    }
+    /// The stderr log filter.
+    pub fn log(&self) -> String {
+        self.var("LOG")
+    }
+    /// Inbound HTTP headers passed on to the API.
+    pub fn forward_headers(&self) -> String {
+        self.var("FORWARD_HEADERS")
+    }
+    /// Directories whose files tools may send as `file:` paths.
+    pub fn file_roots(&self) -> String {
+        self.var("FILE_ROOTS")
+    }
+    /// Seconds a shutdown waits for running tool calls.
+    pub fn shutdown_secs(&self) -> String {
+        self.var("SHUTDOWN_SECS")
+    }
+    /// The static bearer token MCP clients must send over HTTP.
+    pub fn mcp_token(&self) -> String {
+        self.var("MCP_TOKEN")
+    }
+    /// The OAuth issuer whose access tokens the HTTP endpoint accepts.
+    pub fn mcp_issuer(&self) -> String {
+        self.var("MCP_ISSUER")
+    }
+    /// This server's public MCP URL, the audience OAuth tokens must name.
+    pub fn mcp_resource(&self) -> String {
+        self.var("MCP_RESOURCE")
+    }
+    /// Where the issuer's signing keys are.
+    pub fn mcp_jwks_url(&self) -> String {
+        self.var("MCP_JWKS_URL")
+    }
+    /// Scopes every OAuth token must carry.
+    pub fn mcp_scopes(&self) -> String {
+        self.var("MCP_SCOPES")
+    }
+
+    /// The variables of the security scheme whose key in the spec is `key`.
+    pub fn scheme(&self, key: &str) -> SchemeVars {
+        SchemeVars {
+            base: self.var(&key.to_shouty_snake_case()),
+        }
+    }
+
+    /// Every variable that configures the connector itself (not its API credentials), in the
+    /// order `--help` lists them. `default_base_url` is the URL the connector calls when
+    /// [`EnvNames::base_url`] is unset.
+    pub fn operator_variables(&self, default_base_url: Option<&str>) -> Vec<Variable> {
+        let default_server = match default_base_url {
+            Some(url) => format!("default `{url}`"),
+            None => "required: the spec names no server".into(),
+        };
+        let plain = |name: String, description: String| Variable {
+            name,
+            description,
+            secret: false,
+        };
+        vec![
+            plain(
+                self.base_url(),
+                format!("the API's base URL, path prefix included ({default_server})"),
+            ),
+            plain(
+                self.timeout_secs(),
+                format!("seconds to wait for the API (default {DEFAULT_TIMEOUT_SECS})"),
+            ),
+            plain(
+                self.response_limit(),
+                format!(
+                    "characters of a response given to the model before it is cut (default {DEFAULT_RESPONSE_LIMIT})"
+                ),
+            ),
+            plain(
+                self.file_roots(),
+                "directories whose files tools may send: an argument of file content then also takes `file:/absolute/path` (default: none, base64 only)".into(),
+            ),
+            plain(
+                self.forward_headers(),
+                "with --http: inbound headers forwarded to the API for that call, `In` or `In:Out`, comma-separated (e.g. a caller's own key)".into(),
+            ),
+            Variable {
+                name: self.mcp_token(),
+                description: "with --http: the bearer token MCP clients must send (required beyond loopback unless OAuth is set)".into(),
+                secret: true,
+            },
+            plain(
+                self.mcp_issuer(),
+                "with --http: accept OAuth access tokens (JWT) from this issuer instead; needs the next variable".into(),
+            ),
+            plain(
+                self.mcp_resource(),
+                "with --http and an issuer: this server's public MCP URL, the audience tokens must name".into(),
+            ),
+            plain(
+                self.mcp_jwks_url(),
+                "with an issuer: where its signing keys are (default: from the issuer's metadata)".into(),
+            ),
+            plain(
+                self.mcp_scopes(),
+                "with an issuer: scopes every token must carry, space-separated (optional)".into(),
+            ),
+            plain(
+                self.shutdown_secs(),
+                format!(
+                    "with --http: seconds a shutdown waits for running tool calls (default {DEFAULT_SHUTDOWN_SECS})"
+                ),
+            ),
+            plain(
+                self.log(),
+                "log filter for stderr, e.g. `info` or `debug` (default `warn`)".into(),
+            ),
+        ]
+    }
+}
+
+/// The variables of one security scheme (`ORDERS_API_KEY_AUTH`, `ORDERS_OAUTH_CLIENT_ID`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemeVars {
+    base: String,
+}
+
+impl SchemeVars {
+    fn var(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.base)
+    }
+    /// The one value of an API key, bearer token or other `Authorization` credential.
+    pub fn value(&self) -> String {
+        self.base.clone()
+    }
+    /// HTTP Basic user name.
+    pub fn username(&self) -> String {
+        self.var("USERNAME")
+    }
+    /// HTTP Basic password.
+    pub fn password(&self) -> String {
+        self.var("PASSWORD")
+    }
+    /// OAuth2 client id.
+    pub fn client_id(&self) -> String {
+        self.var("CLIENT_ID")
+    }
+    /// OAuth2 client secret.
+    pub fn client_secret(&self) -> String {
+        self.var("CLIENT_SECRET")
+    }
+    /// Replaces the spec's OAuth2 token URL.
+    pub fn token_url(&self) -> String {
+        self.var("TOKEN_URL")
+    }
+    /// How the client authenticates to the token endpoint: `basic` or `body`.
+    pub fn client_auth(&self) -> String {
+        self.var("CLIENT_AUTH")
+    }
+    /// A user's access token, obtained beforehand.
+    pub fn access_token(&self) -> String {
+        self.var("ACCESS_TOKEN")
+    }
+    /// A refresh token for the user's access token.
+    pub fn refresh_token(&self) -> String {
+        self.var("REFRESH_TOKEN")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_heck_upper_snake_case() {
+        let names = EnvNames::for_connector("orders-service");
+        assert_eq!(names.prefix(), "ORDERS_SERVICE");
+        assert_eq!(names.base_url(), "ORDERS_SERVICE_BASE_URL");
+        assert_eq!(
+            names.scheme("apiKeyAuth").value(),
+            "ORDERS_SERVICE_API_KEY_AUTH"
+        );
+        assert_eq!(
+            names.scheme("oauth-client").client_secret(),
+            "ORDERS_SERVICE_OAUTH_CLIENT_CLIENT_SECRET"
+        );
+        assert_eq!(
+            names.scheme("HTTPBearer").value(),
+            "ORDERS_SERVICE_HTTP_BEARER"
+        );
+        assert_eq!(EnvNames::from_prefix("X").mcp_token(), "X_MCP_TOKEN");
+    }
+}

@@ -1,0 +1,385 @@
+//! The engine runs one tool call, start to end: check the arguments, choose credentials,
+//! prepare the request, send it (with timeout, cancellation and bounded retries), and map the
+//! response — with credentials scrubbed from whatever the model sees.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info};
+
+use crate::arguments::{self, Schemas};
+use crate::auth::{self, Selected};
+use crate::config::Config;
+use crate::error::Error;
+use crate::hooks::DynHooks;
+use crate::request::{self, Prepared};
+use crate::response::{self, Received, ToolOutput};
+use crate::scrub::{scrub, scrub_output};
+use crate::table::{Connector, Tool};
+use crate::tokens::TokenCache;
+
+/// What every call shares: the one tool table, configuration, HTTP client and token cache.
+pub(crate) struct Engine {
+    pub(crate) connector: &'static Connector,
+    pub(crate) config: Config,
+    hooks: Box<dyn DynHooks>,
+    http: reqwest::Client,
+    tokens: TokenCache,
+    schemas: Schemas,
+    /// Tool calls running now, so a shutdown can wait for them.
+    in_flight: AtomicUsize,
+    finished: Notify,
+}
+
+/// Counts a call as in flight for as long as it lives.
+struct InFlight<'a>(&'a Engine);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.finished.notify_waiters();
+    }
+}
+
+/// How often a 429/503 with `Retry-After` is retried, and the longest wait accepted.
+const MAX_RETRIES: usize = 2;
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+
+/// Where and how one tool's calls go: decided once per call, before any attempt.
+struct Route {
+    selected: Vec<Selected>,
+    base_url: String,
+    timeout: Duration,
+}
+
+/// What to do after an answer.
+enum Next {
+    Answer(reqwest::Response),
+    RetryWithFreshToken,
+    RetryAfter(Duration),
+}
+
+impl Engine {
+    pub(crate) fn new(
+        connector: &'static Connector,
+        config: Config,
+        hooks: Box<dyn DynHooks>,
+    ) -> Result<Engine, Error> {
+        let http = reqwest::Client::builder()
+            // Without it, headers and body in separate writes wait for the peer's delayed ACK.
+            .tcp_nodelay(true)
+            .redirect(same_origin_redirects())
+            .user_agent(format!("{}/mcpgen", connector.name))
+            .build()
+            .map_err(Error::HttpClient)?;
+        let tokens = TokenCache::new(http.clone(), config.base_url_for(connector, &[]));
+        Ok(Engine {
+            connector,
+            config,
+            hooks,
+            http,
+            tokens,
+            schemas: Schemas::new(connector),
+            in_flight: AtomicUsize::new(0),
+            finished: Notify::new(),
+        })
+    }
+
+    /// Waits until no tool call is running, or `bound` has passed; says whether all finished.
+    pub(crate) async fn drain(&self, bound: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            let finished = self.finished.notified();
+            if self.in_flight.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, finished).await.is_err() {
+                return self.in_flight.load(Ordering::SeqCst) == 0;
+            }
+        }
+    }
+
+    /// Whether the API answers at all (any HTTP status will do): for readiness probes.
+    pub(crate) async fn probe_upstream(&self) -> Result<(), String> {
+        let base = self.config.base_url_for(self.connector, &[])?;
+        match self
+            .http
+            .head(&base)
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!(
+                "{base}: {}",
+                response::describe_transport_error(&e)
+            )),
+        }
+    }
+
+    pub(crate) fn tool_index(&self, name: &str) -> Option<usize> {
+        self.connector.tools.iter().position(|t| t.name == name)
+    }
+
+    /// The input schema of tool `index` as a JSON object, parsed once.
+    pub(crate) fn input_schema(&self, index: usize) -> Arc<Map<String, Value>> {
+        self.schemas.input_schema(index)
+    }
+
+    /// Checks `args` against tool `index`'s input schema; the error names each bad argument.
+    pub(crate) fn validate(&self, index: usize, args: &Value) -> Result<(), String> {
+        self.schemas.validate(index, args)
+    }
+
+    /// Runs tool `index` with `args`; cancelling `cancel` aborts the upstream request.
+    pub(crate) async fn call(
+        &self,
+        index: usize,
+        args: Map<String, Value>,
+        forwarded: &[(String, String)],
+        cancel: CancellationToken,
+    ) -> ToolOutput {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let _in_flight = InFlight(self);
+        let tool = &self.connector.tools[index];
+        let mut args = Value::Object(args);
+        if let Err(message) = self.validate(index, &args) {
+            return ToolOutput::error(message);
+        }
+        let Value::Object(args) = &mut args else {
+            return ToolOutput::error("arguments must be an object");
+        };
+        arguments::apply_presets(tool, args);
+        let output = tokio::select! {
+            output = self.execute(tool, args, forwarded) => output,
+            () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
+        };
+        self.hooks.after_response(tool, output).await
+    }
+
+    /// Sends the request for `args` until there is an answer to give: retrying once with a fresh
+    /// OAuth token after a 401, and idempotent calls after a 429/503 that says when to retry.
+    async fn execute(
+        &self,
+        tool: &'static Tool,
+        args: &Map<String, Value>,
+        forwarded: &[(String, String)],
+    ) -> ToolOutput {
+        let route = match self.route(tool) {
+            Ok(r) => r,
+            Err(message) => return ToolOutput::error(message),
+        };
+        let mut fresh_token = false;
+        let mut retries = 0;
+        loop {
+            let prepared = match self
+                .prepare(tool, &route, args, forwarded, fresh_token)
+                .await
+            {
+                Ok(p) => p,
+                Err(output) => return output,
+            };
+            let answer = match self.send(tool, &route, &prepared).await {
+                Ok(a) => a,
+                Err(output) => return scrub_output(output, &prepared.secrets),
+            };
+            match next_step(tool, &route, answer, fresh_token, retries) {
+                Next::Answer(answer) => return self.answer(tool, answer, &prepared).await,
+                Next::RetryWithFreshToken => fresh_token = true,
+                Next::RetryAfter(wait) => {
+                    retries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// The credentials, base URL and timeout of a call to `tool`.
+    fn route(&self, tool: &'static Tool) -> Result<Route, String> {
+        Ok(Route {
+            selected: auth::select(self.connector, tool, &self.config)?,
+            base_url: self.config.base_url_for(self.connector, tool.servers)?,
+            timeout: tool
+                .timeout_secs
+                .map(Duration::from_secs)
+                .unwrap_or(self.config.timeout),
+        })
+    }
+
+    /// The request as it will be sent: built from the arguments, with credentials, forwarded
+    /// headers and the connector's hook applied.
+    async fn prepare(
+        &self,
+        tool: &'static Tool,
+        route: &Route,
+        args: &Map<String, Value>,
+        forwarded: &[(String, String)],
+        fresh_token: bool,
+    ) -> Result<Prepared, ToolOutput> {
+        let mut prepared = request::build(tool, &route.base_url, args, &self.config.file_roots)
+            .map_err(|message| {
+                ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
+            })?;
+        if let Err(message) =
+            auth::apply(&mut prepared, &route.selected, &self.tokens, fresh_token).await
+        {
+            return Err(ToolOutput::error(scrub(&message, &prepared.secrets)));
+        }
+        // Per-caller headers win over the connector's own credentials for this call.
+        for (name, value) in forwarded {
+            prepared.set_header(name, value);
+            prepared.secrets.push(value.clone());
+        }
+        self.hooks.before_request(tool, &mut prepared).await;
+        Ok(prepared)
+    }
+
+    /// Sends one attempt; a transport failure becomes the call's error.
+    async fn send(
+        &self,
+        tool: &Tool,
+        route: &Route,
+        prepared: &Prepared,
+    ) -> Result<reqwest::Response, ToolOutput> {
+        let builder = prepared.to_reqwest(&self.http).map_err(|message| {
+            ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
+        })?;
+        info!(tool = tool.name, method = prepared.method, url = %prepared.url, "calling the API");
+        let response = builder.timeout(route.timeout).send().await.map_err(|e| {
+            let what = if e.is_timeout() {
+                self.timeout_message(tool, route.timeout)
+            } else {
+                response::describe_transport_error(&e)
+            };
+            ToolOutput::error(format!(
+                "`{}`: {} {} {what}",
+                tool.name, prepared.method, prepared.url
+            ))
+        })?;
+        debug!(
+            tool = tool.name,
+            status = response.status().as_u16(),
+            "API answered"
+        );
+        Ok(response)
+    }
+
+    fn timeout_message(&self, tool: &Tool, timeout: Duration) -> String {
+        match tool.timeout_secs {
+            Some(secs) => format!(
+                "timed out after {secs} s (the overrides file sets `timeout_secs` for this tool)"
+            ),
+            None => format!(
+                "timed out after {} s (raise {} if the API is this slow)",
+                timeout.as_secs_f64(),
+                self.config.names.timeout_secs()
+            ),
+        }
+    }
+
+    /// The answer as the model gets it: a refused redirect explained, anything else mapped.
+    async fn answer(
+        &self,
+        tool: &Tool,
+        response: reqwest::Response,
+        prepared: &Prepared,
+    ) -> ToolOutput {
+        let status = response.status();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if status.is_redirection() {
+            // Only a redirect the policy refused gets here: it leaves the API's origin.
+            let target = header("location").unwrap_or_default();
+            return scrub_output(
+                ToolOutput::error(format!(
+                    "`{}`: HTTP {} {}: the API redirects to {target}, which is outside its origin; \
+                     redirects are followed only within the API's origin (credentials must not travel on), so nothing more was fetched",
+                    tool.name,
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("")
+                )),
+                &prepared.secrets,
+            );
+        }
+        let content_type = header("content-type");
+        let request_id = header("x-request-id").or_else(|| header("x-correlation-id"));
+        let reason = status.canonical_reason().unwrap_or("").to_string();
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return ToolOutput::error(format!(
+                    "`{}`: {}",
+                    tool.name,
+                    response::describe_transport_error(&e)
+                ));
+            }
+        };
+        let received = Received {
+            status: status.as_u16(),
+            reason: &reason,
+            content_type: content_type.as_deref(),
+            request_id: request_id.as_deref(),
+            body: &body,
+        };
+        let budget = response::Budget::for_tool(
+            tool,
+            tool.response_limit.unwrap_or(self.config.response_limit),
+        );
+        scrub_output(
+            response::map(&received, tool.name, &budget),
+            &prepared.secrets,
+        )
+    }
+}
+
+/// Whether an answer is final, or earns another attempt.
+fn next_step(
+    tool: &Tool,
+    route: &Route,
+    response: reqwest::Response,
+    fresh_token: bool,
+    retries: usize,
+) -> Next {
+    let status = response.status().as_u16();
+    if status == 401 && auth::uses_oauth(&route.selected) && !fresh_token {
+        return Next::RetryWithFreshToken;
+    }
+    if matches!(status, 429 | 503)
+        && tool.method.is_idempotent()
+        && retries < MAX_RETRIES
+        && let Some(wait) = retry_after(response.headers())
+        && wait <= MAX_RETRY_WAIT
+    {
+        return Next::RetryAfter(wait);
+    }
+    Next::Answer(response)
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get("retry-after")?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Redirects are followed only within the origin of the request (credentials must not travel on).
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        let same = first.origin() == attempt.url().origin();
+        if attempt.previous().len() > 5 || !same {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
+}

@@ -1,0 +1,272 @@
+//! The extension point of the MCP handler: a stack of layers over the connector's own tools.
+//!
+//! The bottom of the stack is a [`Handler`] — the connector's tools — whose defaults offer
+//! nothing beyond tools. Each capability built on top (the conformance suite's fixtures; catalog
+//! tools, `ui://` result views and tasks as they arrive) is a [`Layer`]: it answers what it
+//! knows and passes everything else to the handler below, which is what its defaults do. A new
+//! capability is a new layer, never a new branch in the handler below.
+
+// Until a product capability is stacked here, only the test connector's fixtures use the stack.
+#![cfg_attr(not(feature = "conformance-fixtures"), allow(dead_code))]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use rmcp::model::{
+    CacheScope, CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
+    GetPromptRequestParams, GetPromptResponse, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    SubscribeRequestParams, Tool as McpTool, UnsubscribeRequestParams,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer};
+
+use super::LIST_TTL_MS;
+
+/// What the MCP server asks of the handler stack. The defaults are those of a server that offers
+/// tools only.
+pub(crate) trait Handler: Send + Sync + 'static {
+    /// Adds what this handler offers to the server's capabilities.
+    fn capabilities(&self, capabilities: &mut ServerCapabilities) {
+        let _ = capabilities;
+    }
+
+    /// Every tool, in the order `tools/list` pages them.
+    fn tools(&self) -> Arc<[McpTool]>;
+
+    fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send;
+
+    fn resources(&self) -> ListResourcesResult {
+        ListResourcesResult {
+            ttl_ms: Some(LIST_TTL_MS),
+            cache_scope: Some(CacheScope::Public),
+            ..Default::default()
+        }
+    }
+
+    fn resource_templates(&self) -> ListResourceTemplatesResult {
+        ListResourceTemplatesResult {
+            ttl_ms: Some(LIST_TTL_MS),
+            cache_scope: Some(CacheScope::Public),
+            ..Default::default()
+        }
+    }
+
+    fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+    ) -> impl Future<Output = Result<ReadResourceResponse, McpError>> + Send {
+        std::future::ready(Err(McpError::invalid_params(
+            format!(
+                "no resource `{}`: this connector offers tools only",
+                request.uri
+            ),
+            Some(serde_json::json!({"uri": request.uri})),
+        )))
+    }
+
+    fn prompts(&self) -> ListPromptsResult {
+        ListPromptsResult {
+            ttl_ms: Some(LIST_TTL_MS),
+            cache_scope: Some(CacheScope::Public),
+            ..Default::default()
+        }
+    }
+
+    fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+    ) -> impl Future<Output = Result<GetPromptResponse, McpError>> + Send {
+        std::future::ready(Err(McpError::invalid_params(
+            format!(
+                "no prompt `{}`: this connector offers tools only",
+                request.name
+            ),
+            None,
+        )))
+    }
+
+    fn complete(
+        &self,
+        request: CompleteRequestParams,
+    ) -> impl Future<Output = Result<CompleteResult, McpError>> + Send {
+        let _ = request;
+        std::future::ready(Err(McpError::method_not_found::<
+            rmcp::model::CompleteRequestMethod,
+        >()))
+    }
+
+    fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+    ) -> impl Future<Output = Result<(), McpError>> + Send {
+        let _ = request;
+        std::future::ready(Err(McpError::method_not_found::<
+            rmcp::model::SubscribeRequestMethod,
+        >()))
+    }
+
+    fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+    ) -> impl Future<Output = Result<(), McpError>> + Send {
+        let _ = request;
+        std::future::ready(Err(McpError::method_not_found::<
+            rmcp::model::UnsubscribeRequestMethod,
+        >()))
+    }
+}
+
+/// A capability stacked on a [`Handler`]. Every method's default hands the request to the
+/// handler below, so a layer implements only what it adds or changes.
+pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
+    fn capabilities(&self, below: &Below, capabilities: &mut ServerCapabilities) {
+        below.capabilities(capabilities)
+    }
+
+    fn tools(&self, below: &Below) -> Arc<[McpTool]> {
+        below.tools()
+    }
+
+    fn call_tool(
+        &self,
+        below: &Below,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send {
+        below.call_tool(request, context)
+    }
+
+    fn resources(&self, below: &Below) -> ListResourcesResult {
+        below.resources()
+    }
+
+    fn resource_templates(&self, below: &Below) -> ListResourceTemplatesResult {
+        below.resource_templates()
+    }
+
+    fn read_resource(
+        &self,
+        below: &Below,
+        request: ReadResourceRequestParams,
+    ) -> impl Future<Output = Result<ReadResourceResponse, McpError>> + Send {
+        below.read_resource(request)
+    }
+
+    fn prompts(&self, below: &Below) -> ListPromptsResult {
+        below.prompts()
+    }
+
+    fn get_prompt(
+        &self,
+        below: &Below,
+        request: GetPromptRequestParams,
+    ) -> impl Future<Output = Result<GetPromptResponse, McpError>> + Send {
+        below.get_prompt(request)
+    }
+
+    fn complete(
+        &self,
+        below: &Below,
+        request: CompleteRequestParams,
+    ) -> impl Future<Output = Result<CompleteResult, McpError>> + Send {
+        below.complete(request)
+    }
+
+    fn subscribe(
+        &self,
+        below: &Below,
+        request: SubscribeRequestParams,
+    ) -> impl Future<Output = Result<(), McpError>> + Send {
+        below.subscribe(request)
+    }
+
+    fn unsubscribe(
+        &self,
+        below: &Below,
+        request: UnsubscribeRequestParams,
+    ) -> impl Future<Output = Result<(), McpError>> + Send {
+        below.unsubscribe(request)
+    }
+}
+
+/// A layer on top of a handler, which is a handler again.
+pub(crate) struct Stacked<L, Below> {
+    layer: L,
+    below: Below,
+}
+
+impl<L, Below> Stacked<L, Below> {
+    pub(crate) fn new(layer: L, below: Below) -> Self {
+        Stacked { layer, below }
+    }
+}
+
+impl<L: Layer<Below>, Below: Handler> Handler for Stacked<L, Below> {
+    fn capabilities(&self, capabilities: &mut ServerCapabilities) {
+        self.layer.capabilities(&self.below, capabilities)
+    }
+
+    fn tools(&self) -> Arc<[McpTool]> {
+        self.layer.tools(&self.below)
+    }
+
+    fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send {
+        self.layer.call_tool(&self.below, request, context)
+    }
+
+    fn resources(&self) -> ListResourcesResult {
+        self.layer.resources(&self.below)
+    }
+
+    fn resource_templates(&self) -> ListResourceTemplatesResult {
+        self.layer.resource_templates(&self.below)
+    }
+
+    fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+    ) -> impl Future<Output = Result<ReadResourceResponse, McpError>> + Send {
+        self.layer.read_resource(&self.below, request)
+    }
+
+    fn prompts(&self) -> ListPromptsResult {
+        self.layer.prompts(&self.below)
+    }
+
+    fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+    ) -> impl Future<Output = Result<GetPromptResponse, McpError>> + Send {
+        self.layer.get_prompt(&self.below, request)
+    }
+
+    fn complete(
+        &self,
+        request: CompleteRequestParams,
+    ) -> impl Future<Output = Result<CompleteResult, McpError>> + Send {
+        self.layer.complete(&self.below, request)
+    }
+
+    fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+    ) -> impl Future<Output = Result<(), McpError>> + Send {
+        self.layer.subscribe(&self.below, request)
+    }
+
+    fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+    ) -> impl Future<Output = Result<(), McpError>> + Send {
+        self.layer.unsubscribe(&self.below, request)
+    }
+}

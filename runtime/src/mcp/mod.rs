@@ -1,0 +1,280 @@
+//! The MCP side, and the only module that touches `rmcp`: [`McpServer`] answers the protocol
+//! (server info, paginated `tools/list`, logging level) and hands everything a connector offers
+//! to its handler stack ([`layer`]): the connector's tools at the bottom ([`tools`]), capabilities
+//! layered above. rmcp handles both protocol eras (the 2025-11-25 `initialize` handshake and
+//! stateless 2026-07-28 with `server/discover`) and both transports.
+
+mod confirm;
+#[cfg(feature = "conformance-fixtures")]
+pub(crate) mod fixtures;
+pub(crate) mod layer;
+pub(crate) mod tools;
+
+use std::sync::Arc;
+
+#[allow(deprecated)] // LoggingLevel, SetLevelRequestParams: see `set_level`
+use rmcp::model::{
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
+    CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    LoggingLevel, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams,
+    SubscribeRequestParams, UnsubscribeRequestParams,
+};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::Error;
+use crate::response::{Part, ToolOutput};
+use crate::table::Connector;
+use layer::Handler;
+
+/// Tools per `tools/list` page; large APIs are paginated.
+const PAGE_SIZE: usize = 200;
+/// How long clients may cache list results (2026-07-28 `ttlMs`): the table never changes while
+/// running.
+const LIST_TTL_MS: u64 = 3_600_000;
+
+/// The MCP server of one connector over a handler stack. Cheap to clone: everything is shared.
+pub(crate) struct McpServer<H> {
+    connector: &'static Connector,
+    handler: Arc<H>,
+    log_filter: Option<crate::logging::LevelHandle>,
+}
+
+impl<H> Clone for McpServer<H> {
+    fn clone(&self) -> Self {
+        McpServer {
+            connector: self.connector,
+            handler: self.handler.clone(),
+            log_filter: self.log_filter.clone(),
+        }
+    }
+}
+
+impl<H: Handler> McpServer<H> {
+    pub(crate) fn new(
+        connector: &'static Connector,
+        handler: H,
+        log_filter: Option<crate::logging::LevelHandle>,
+    ) -> McpServer<H> {
+        McpServer {
+            connector,
+            handler: Arc::new(handler),
+            log_filter,
+        }
+    }
+
+    /// Serves MCP over stdin/stdout until the client closes the connection.
+    pub(crate) async fn serve_stdio(self) -> Result<(), Error> {
+        let running = self
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|e| Error::Session(format!("failed to start: {e}")))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| Error::Session(format!("ended with an error: {e}")))?;
+        Ok(())
+    }
+
+    /// The Streamable HTTP service (both eras; sessions for 2025-11-25 clients) that accepts
+    /// only `hosts` in `Host` and their origins in `Origin`. Cancelling the token ends every
+    /// session.
+    pub(crate) fn http_service(self, hosts: Vec<String>) -> (HttpService<H>, CancellationToken) {
+        let origins: Vec<String> = hosts
+            .iter()
+            .flat_map(|h| {
+                [
+                    format!("http://{h}:*"),
+                    format!("https://{h}:*"),
+                    format!("http://{h}"),
+                    format!("https://{h}"),
+                ]
+            })
+            .collect();
+        let config = StreamableHttpServerConfig::default()
+            .with_allowed_hosts(hosts)
+            .with_allowed_origins(origins)
+            .enforce_origin_validation();
+        let cancel = config.cancellation_token.clone();
+        let service = StreamableHttpService::new(
+            move || Ok(self.clone()),
+            Arc::new(LocalSessionManager::default()),
+            config,
+        );
+        (service, cancel)
+    }
+}
+
+/// The tower service that serves MCP at an HTTP endpoint.
+pub(crate) type HttpService<H> = StreamableHttpService<McpServer<H>, LocalSessionManager>;
+
+/// A tool output in MCP's terms.
+fn to_result(output: ToolOutput) -> CallToolResult {
+    let content = output
+        .parts
+        .into_iter()
+        .map(|part| match part {
+            Part::Text(text) => ContentBlock::text(text),
+            Part::Image { data, mime_type } => ContentBlock::image(data, mime_type),
+            Part::Audio { data, mime_type } => ContentBlock::audio(data, mime_type),
+            Part::Blob {
+                uri,
+                data,
+                mime_type,
+            } => {
+                ContentBlock::resource(ResourceContents::blob(data, uri).with_mime_type(mime_type))
+            }
+        })
+        .collect();
+    let mut result = if output.is_error {
+        CallToolResult::error(content)
+    } else {
+        CallToolResult::success(content)
+    };
+    result.structured_content = output.structured;
+    result
+}
+
+impl<H: Handler> ServerHandler for McpServer<H> {
+    #[allow(deprecated)] // logging capability: see `set_level`
+    fn get_info(&self) -> ServerConfig {
+        let c = self.connector;
+        let mut implementation = Implementation::new(c.name, c.version);
+        implementation.title = Some(c.title.to_string());
+        if !c.description.is_empty() {
+            implementation.description = Some(c.description.to_string());
+        }
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_resources()
+            .enable_logging()
+            .build();
+        self.handler.capabilities(&mut capabilities);
+        let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
+        if !c.instructions.is_empty() {
+            config = config.with_instructions(c.instructions);
+        }
+        config
+    }
+
+    async fn list_tools(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let tools = self.handler.tools();
+        let start = match request.and_then(|r| r.cursor) {
+            None => 0,
+            Some(cursor) => cursor
+                .parse::<usize>()
+                .ok()
+                .filter(|s| *s < tools.len())
+                .ok_or_else(|| {
+                    McpError::invalid_params(format!("invalid cursor `{cursor}`"), None)
+                })?,
+        };
+        let end = (start + PAGE_SIZE).min(tools.len());
+        let mut result = ListToolsResult::with_all_items(tools[start..end].to_vec());
+        result.next_cursor = (end < tools.len()).then(|| end.to_string());
+        result.ttl_ms = Some(LIST_TTL_MS);
+        result.cache_scope = Some(CacheScope::Public);
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        self.handler.call_tool(request, context).await
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(self.handler.prompts())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(self.handler.resources())
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(self.handler.resource_templates())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        self.handler.read_resource(request).await
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        self.handler.get_prompt(request).await
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        self.handler.complete(request).await
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.handler.subscribe(request).await
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.handler.unsubscribe(request).await
+    }
+
+    // `logging/setLevel` is deprecated in 2026-07-28 but legacy clients still send it.
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let level = match request.level {
+            LoggingLevel::Debug => "debug",
+            LoggingLevel::Info | LoggingLevel::Notice => "info",
+            LoggingLevel::Warning => "warn",
+            _ => "error",
+        };
+        if let Some(handle) = &self.log_filter {
+            handle.set(level);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! The bottom of the handler stack: the connector's own tools, listed from the static table and
+//! called through the [`Engine`].
+
+use std::sync::{Arc, OnceLock};
+
+use rmcp::model::{CallToolRequestParams, CallToolResponse, Tool as McpTool, ToolAnnotations};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer};
+use tracing::info;
+
+use super::confirm::{Confirmation, confirmation};
+use super::layer::Handler;
+use super::to_result;
+use crate::engine::Engine;
+use crate::response::ToolOutput;
+
+/// The connector's tools. Cheap to share: the list is built once and every session uses it.
+pub(crate) struct ConnectorTools {
+    engine: Arc<Engine>,
+    listed: OnceLock<Arc<[McpTool]>>,
+}
+
+impl ConnectorTools {
+    pub(crate) fn new(engine: Arc<Engine>) -> ConnectorTools {
+        ConnectorTools {
+            engine,
+            listed: OnceLock::new(),
+        }
+    }
+
+    fn list(&self) -> Arc<[McpTool]> {
+        let connector = self.engine.connector;
+        connector
+            .tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let a = t.annotations;
+                let mut annotations = ToolAnnotations::new()
+                    .read_only(a.read_only)
+                    .destructive(a.destructive)
+                    .idempotent(a.idempotent)
+                    .open_world(a.open_world);
+                annotations.title = t.title.map(str::to_string);
+                let mut tool = McpTool::new(t.name, t.description, self.engine.input_schema(i))
+                    .annotate(annotations);
+                if let Some(title) = t.title {
+                    tool = tool.with_title(title);
+                }
+                tool
+            })
+            .collect()
+    }
+
+    /// The configured inbound headers of this call's HTTP request (none on stdio), as outbound
+    /// pairs.
+    fn forwarded_headers(&self, context: &RequestContext<RoleServer>) -> Vec<(String, String)> {
+        let wanted = &self.engine.config.forward_headers;
+        let Some(parts) = context.extensions.get::<http::request::Parts>() else {
+            return Vec::new();
+        };
+        wanted
+            .iter()
+            .filter_map(|(inbound, outbound)| {
+                let value = parts.headers.get(inbound.as_str())?.to_str().ok()?;
+                Some((outbound.clone(), value.to_string()))
+            })
+            .collect()
+    }
+}
+
+impl Handler for ConnectorTools {
+    fn tools(&self) -> Arc<[McpTool]> {
+        self.listed.get_or_init(|| self.list()).clone()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let Some(index) = self.engine.tool_index(&request.name) else {
+            return Err(McpError::invalid_params(
+                format!("unknown tool `{}`", request.name),
+                None,
+            ));
+        };
+        info!(tool = %request.name, "tools/call");
+        let tool = &self.engine.connector.tools[index];
+        let args = request.arguments.clone().unwrap_or_default();
+        if tool.confirm {
+            // Never ask the user about a call that would be rejected anyway.
+            if let Err(message) = self
+                .engine
+                .validate(index, &serde_json::Value::Object(args.clone()))
+            {
+                return Ok(to_result(ToolOutput::error(message)).into());
+            }
+            match confirmation(tool, &args, &request, &context).await {
+                Confirmation::Given => {}
+                Confirmation::Ask(input_required) => return Ok(input_required.into()),
+                Confirmation::Refused(message) => {
+                    return Ok(to_result(ToolOutput::error(message)).into());
+                }
+            }
+        }
+        let forwarded = self.forwarded_headers(&context);
+        let output = self
+            .engine
+            .call(index, args, &forwarded, context.ct.clone())
+            .await;
+        Ok(to_result(output).into())
+    }
+}
