@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
-use crate::{Location, Method, Style};
+use crate::{ArrayEncoding, FileContent, Location, Method, Style};
 
 impl ToTokens for Method {
     fn to_tokens(&self, tokens: &mut TokenStream) {
@@ -42,6 +42,25 @@ impl ToTokens for Style {
             Style::SpaceDelimited => quote!(Style::SpaceDelimited),
             Style::PipeDelimited => quote!(Style::PipeDelimited),
             Style::DeepObject => quote!(Style::DeepObject),
+        });
+    }
+}
+
+impl ToTokens for ArrayEncoding {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(match self {
+            ArrayEncoding::Indexed => quote!(ArrayEncoding::Indexed),
+            ArrayEncoding::Brackets => quote!(ArrayEncoding::Brackets),
+            ArrayEncoding::Repeated => quote!(ArrayEncoding::Repeated),
+        });
+    }
+}
+
+impl ToTokens for FileContent {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(match self {
+            FileContent::Base64 => quote!(FileContent::Base64),
+            FileContent::Text => quote!(FileContent::Text),
         });
     }
 }

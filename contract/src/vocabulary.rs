@@ -151,3 +151,28 @@ impl Style {
         self == Style::Form
     }
 }
+
+/// How arrays are written where values nest as bracket paths (`deepObject`, nested form
+/// fields): `a[0]=x&a[1]=y`, `a[]=x&a[]=y`, or `a=x&a=y`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrayEncoding {
+    /// `a[0]=x&a[1]=y`: what most form-encoded APIs (Rails, PHP, Stripe) read.
+    #[default]
+    Indexed,
+    /// `a[]=x&a[]=y`.
+    Brackets,
+    /// `a=x&a=y`.
+    Repeated,
+}
+
+/// How a file field's content arrives in the arguments.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FileContent {
+    /// Base64 of the bytes (or a `file:` path): any media type.
+    Base64,
+    /// The text itself (or a `file:` path): a textual media type the schema declares without
+    /// an encoding.
+    Text,
+}

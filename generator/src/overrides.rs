@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::ir::{Api, Method, Operation};
+use crate::ir::{Api, ArrayEncoding, Method, Operation};
 use crate::util::closest;
 
 /// The file as written (YAML or JSON). Unknown keys are errors, so a typo cannot go unnoticed.
@@ -59,6 +59,32 @@ pub struct ConnectorOverrides {
     pub tool_prefix: Option<String>,
     /// The longest tool name, prefix included (16–64; default 64). `--max-name-len` wins.
     pub max_name_len: Option<usize>,
+    /// How every tool writes arrays in form bodies and queries where they explode (default:
+    /// repeated names where OpenAPI's styles say so, indexed brackets inside `deepObject` and
+    /// nested values). A tool's own `array_encoding` wins.
+    pub array_encoding: Option<ArrayEncodingChoice>,
+}
+
+/// The array convention of a form-encoded API.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrayEncodingChoice {
+    /// `a[0]=x&a[1]=y` (Rails, PHP, Stripe).
+    Indexed,
+    /// `a[]=x&a[]=y`.
+    Brackets,
+    /// `a=x&a=y`.
+    Repeated,
+}
+
+impl From<ArrayEncodingChoice> for ArrayEncoding {
+    fn from(choice: ArrayEncodingChoice) -> ArrayEncoding {
+        match choice {
+            ArrayEncodingChoice::Indexed => ArrayEncoding::Indexed,
+            ArrayEncodingChoice::Brackets => ArrayEncoding::Brackets,
+            ArrayEncodingChoice::Repeated => ArrayEncoding::Repeated,
+        }
+    }
 }
 
 /// Matches an operation when any entry of any list matches it.
@@ -111,8 +137,11 @@ pub struct ToolOverride {
     /// Longest response passed to the model, in bytes, for this tool.
     #[schemars(range(min = 1))]
     pub response_limit: Option<usize>,
-    /// Which of the operation's request media types to send (default: JSON first).
+    /// Which of the operation's request media types to send (default: the one the body's
+    /// schema fits best, JSON first).
     pub body_media_type: Option<String>,
+    /// How this tool writes arrays in its form body and query (see the connector's).
+    pub array_encoding: Option<ArrayEncodingChoice>,
     /// Per-input changes, keyed by parameter name (or its argument name, such as `id__path`)
     /// or by `body.field` (`body.customer.email` for a nested field).
     #[serde(default)]

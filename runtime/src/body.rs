@@ -1,16 +1,19 @@
 //! Encoding a request body from the `body` argument, as its media type says: JSON, form fields
 //! (per each field's `encoding`), multipart parts (files as file parts), text, or raw bytes.
 
-use mcpgen_contract::media::BodyEncoding;
+use mcpgen_contract::media::{self, BodyEncoding};
 use serde_json::{Map, Value};
 
+use crate::brackets;
 use crate::encode;
 use crate::files::FileRoots;
-use crate::table::{Body, FieldEncoding, Style};
+use crate::table::{ArrayEncoding, Body, FieldEncoding, FileContent, Style};
 
-/// The `Content-Type` and bytes of the body; an error names the argument at fault.
+/// The `Content-Type` and bytes of the body; an error names the argument at fault. `arrays` is
+/// the array convention the overrides file chose, if any.
 pub(crate) fn encode(
     body: &Body,
+    arrays: Option<ArrayEncoding>,
     value: &Value,
     files: &FileRoots,
 ) -> Result<(String, Vec<u8>), String> {
@@ -24,7 +27,7 @@ pub(crate) fn encode(
             let Value::Object(fields) = value else {
                 return Err("argument `body`: a form body must be an object".into());
             };
-            Ok((media_type, form(body, fields).into_bytes()))
+            Ok((media_type, form(body, arrays, fields).into_bytes()))
         }
         BodyEncoding::Multipart => {
             let Value::Object(fields) = value else {
@@ -49,74 +52,69 @@ fn field_encoding<'a>(body: &'a Body, field: &str) -> Option<&'a FieldEncoding> 
 }
 
 /// `application/x-www-form-urlencoded` text; the serializer percent-encodes names and values.
-fn form(body: &Body, fields: &Map<String, Value>) -> String {
+fn form(body: &Body, arrays: Option<ArrayEncoding>, fields: &Map<String, Value>) -> String {
     let mut form = form_urlencoded::Serializer::new(String::new());
     for (name, value) in fields {
-        for (key, text) in form_pairs(name, value, field_encoding(body, name)) {
+        for (key, text) in form_pairs(name, value, field_encoding(body, name), arrays) {
             form.append_pair(&key, &text);
         }
     }
     form.finish()
 }
 
-/// The name/value pairs of one form field, per its `encoding` (OpenAPI's defaults for a form body:
-/// style `form`, explode true).
+/// The name/value pairs of one form field (unencoded). A part whose `contentType` is JSON goes
+/// as JSON text; `deepObject` and anything nested as bracket paths; flat values as their style
+/// says (OpenAPI's defaults for a form body: style `form`, explode true). Exploded arrays follow
+/// the chosen convention when there is one.
 fn form_pairs(
     name: &str,
     value: &Value,
     encoding: Option<&FieldEncoding>,
+    arrays: Option<ArrayEncoding>,
 ) -> Vec<(String, String)> {
+    if encoding
+        .and_then(|e| e.content_type)
+        .is_some_and(media::is_json)
+    {
+        return vec![(name.to_string(), value.to_string())];
+    }
     let style = encoding.and_then(|e| e.style).unwrap_or(Style::Form);
     let explode = encoding
         .and_then(|e| e.explode)
         .unwrap_or(style == Style::Form || style == Style::DeepObject);
+    let bracketed = || brackets::pairs(name, value, arrays.unwrap_or_default());
+    if style == Style::DeepObject || !brackets::is_flat(value) {
+        return match value {
+            Value::Object(_) | Value::Array(_) => bracketed(),
+            scalar => vec![(name.to_string(), encode::scalar_text(scalar))],
+        };
+    }
     match value {
         Value::Array(items) => {
             let texts: Vec<String> = items.iter().map(encode::scalar_text).collect();
             match style {
                 Style::SpaceDelimited => vec![(name.to_string(), texts.join(" "))],
                 Style::PipeDelimited => vec![(name.to_string(), texts.join("|"))],
-                _ if explode => texts.into_iter().map(|t| (name.to_string(), t)).collect(),
-                _ => vec![(name.to_string(), texts.join(","))],
+                _ if !explode => vec![(name.to_string(), texts.join(","))],
+                _ if matches!(arrays, None | Some(ArrayEncoding::Repeated)) => {
+                    texts.into_iter().map(|t| (name.to_string(), t)).collect()
+                }
+                _ => bracketed(),
             }
         }
-        Value::Object(fields) => match style {
-            Style::DeepObject => {
-                let mut pairs = Vec::new();
-                deep_pairs(name, value, &mut pairs);
-                pairs
-            }
-            _ if explode => fields
+        Value::Object(fields) if explode => fields
+            .iter()
+            .map(|(k, v)| (k.clone(), encode::scalar_text(v)))
+            .collect(),
+        Value::Object(fields) => vec![(
+            name.to_string(),
+            fields
                 .iter()
-                .map(|(k, v)| (k.clone(), encode::scalar_text(v)))
-                .collect(),
-            _ => vec![(
-                name.to_string(),
-                fields
-                    .iter()
-                    .flat_map(|(k, v)| [k.clone(), encode::scalar_text(v)])
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )],
-        },
-        other => vec![(name.to_string(), encode::scalar_text(other))],
-    }
-}
-
-/// `color[R]=100`, nesting further for nested objects (`a[b][c]=1`), arrays as `a[b][]=1`.
-fn deep_pairs(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    match value {
-        Value::Object(fields) => {
-            for (k, v) in fields {
-                deep_pairs(&format!("{prefix}[{k}]"), v, out);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                deep_pairs(&format!("{prefix}[]"), item, out);
-            }
-        }
-        other => out.push((prefix.to_string(), encode::scalar_text(other))),
+                .flat_map(|(k, v)| [k.clone(), encode::scalar_text(v)])
+                .collect::<Vec<_>>()
+                .join(","),
+        )],
+        scalar => vec![(name.to_string(), encode::scalar_text(scalar))],
     }
 }
 
@@ -138,26 +136,32 @@ fn multipart(
     let mut parts = Vec::new();
     for (name, field) in fields {
         let encoding = field_encoding(body, name);
-        let is_file = encoding.is_some_and(|e| e.file);
+        let file = encoding.and_then(|e| e.file);
         let declared = encoding.and_then(|e| e.content_type);
         let items: Vec<&Value> = match field {
-            Value::Array(items) if !is_file => items.iter().collect(),
+            // Several values, or several files, are several parts of the same name.
+            Value::Array(items) => items.iter().collect(),
             other => vec![other],
         };
         // A quote or line break in a name would end the Content-Disposition header.
         let safe_name = name.replace(['"', '\r', '\n'], "_");
         for item in items {
-            parts.push(if is_file {
+            parts.push(if let Some(kind) = file {
                 let Value::String(content) = item else {
                     return Err(format!(
-                        "argument `body.{name}`: a file is given as a base64 string or a `file:` path"
+                        "argument `body.{name}`: a file is given as a string (its content) or a `file:` path"
                     ));
+                };
+                let arg = format!("body.{name}");
+                let bytes = match kind {
+                    FileContent::Base64 => files.bytes(&arg, content)?,
+                    FileContent::Text => files.text_bytes(&arg, content)?,
                 };
                 Part {
                     name: safe_name.clone(),
                     filename: Some(safe_name.clone()),
                     content_type: declared.unwrap_or("application/octet-stream").to_string(),
-                    bytes: files.bytes(&format!("body.{name}"), content)?,
+                    bytes,
                 }
             } else if item.is_object() {
                 Part {
@@ -212,4 +216,77 @@ fn write_parts(boundary: &str, parts: &[Part]) -> Vec<u8> {
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static BODY: Body = Body {
+        media_type: "application/x-www-form-urlencoded",
+        required: true,
+        encoding: &[
+            FieldEncoding {
+                field: "tags",
+                content_type: None,
+                style: Some(Style::Form),
+                explode: Some(true),
+                allow_reserved: false,
+                file: None,
+            },
+            FieldEncoding {
+                field: "expand",
+                content_type: None,
+                style: Some(Style::DeepObject),
+                explode: Some(true),
+                allow_reserved: false,
+                file: None,
+            },
+            FieldEncoding {
+                field: "csv",
+                content_type: None,
+                style: Some(Style::Form),
+                explode: Some(false),
+                allow_reserved: false,
+                file: None,
+            },
+            FieldEncoding {
+                field: "doc",
+                content_type: Some("application/json"),
+                style: None,
+                explode: None,
+                allow_reserved: false,
+                file: None,
+            },
+        ],
+        renames: &[],
+    };
+
+    fn encoded(arrays: Option<ArrayEncoding>, value: serde_json::Value) -> String {
+        let (_, bytes) = encode(&BODY, arrays, &value, &FileRoots::default()).unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn form_fields_follow_their_style_and_nest_as_brackets() {
+        let value = json!({"tags": ["a", "b"], "expand": ["x"], "csv": [1, 2],
+            "doc": {"k": [1]}, "items": [{"p": "v"}], "plain": "a b"});
+        assert_eq!(
+            encoded(None, value.clone()),
+            "tags=a&tags=b&expand%5B0%5D=x&csv=1%2C2&doc=%7B%22k%22%3A%5B1%5D%7D\
+             &items%5B0%5D%5Bp%5D=v&plain=a+b"
+        );
+        // A chosen convention governs every exploded array, nested or not.
+        assert_eq!(
+            encoded(Some(ArrayEncoding::Brackets), value.clone()),
+            "tags%5B%5D=a&tags%5B%5D=b&expand%5B%5D=x&csv=1%2C2&doc=%7B%22k%22%3A%5B1%5D%7D\
+             &items%5B%5D%5Bp%5D=v&plain=a+b"
+        );
+        assert_eq!(
+            encoded(Some(ArrayEncoding::Repeated), value),
+            "tags=a&tags=b&expand=x&csv=1%2C2&doc=%7B%22k%22%3A%5B1%5D%7D\
+             &items%5Bp%5D=v&plain=a+b"
+        );
+    }
 }

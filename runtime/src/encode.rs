@@ -5,7 +5,8 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
-use crate::table::Style;
+use crate::brackets;
+use crate::table::{ArrayEncoding, Style};
 
 /// Everything but RFC 3986 unreserved characters is encoded.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -128,23 +129,35 @@ pub(crate) fn header_value(explode: bool, value: &Value) -> String {
     simple(value, explode, |s| s.to_string())
 }
 
-/// Query pairs, each already encoded, to be joined with `&`.
-pub(crate) fn query_pairs(
-    name: &str,
-    style: Style,
-    explode: bool,
-    allow_reserved: bool,
-    value: &Value,
-) -> Vec<String> {
+/// How a query (or cookie) value is written: its style, explode, reserved characters, and the
+/// array convention the overrides file chose.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QueryStyle {
+    pub(crate) style: Style,
+    pub(crate) explode: bool,
+    pub(crate) allow_reserved: bool,
+    pub(crate) arrays: Option<ArrayEncoding>,
+}
+
+/// Query pairs, each already encoded, to be joined with `&`. Flat values follow OpenAPI's
+/// styles; `deepObject` and anything nested go as bracket paths ([`crate::brackets`]); exploded
+/// arrays follow the chosen convention when there is one.
+pub(crate) fn query_pairs(name: &str, how: QueryStyle, value: &Value) -> Vec<String> {
     let n = encode(name);
-    let enc = |v: &Value| encode_with(&scalar_text(v), allow_reserved);
-    match (style, value) {
-        (Style::DeepObject, Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| format!("{n}%5B{}%5D={}", encode(k), enc(v)))
-            .collect(),
-        (Style::SpaceDelimited | Style::PipeDelimited, Value::Array(items)) if !explode => {
-            let sep = if style == Style::SpaceDelimited {
+    let enc = |v: &Value| encode_with(&scalar_text(v), how.allow_reserved);
+    let bracketed = |name: &str, value: &Value| -> Vec<String> {
+        brackets::pairs(name, value, how.arrays.unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| format!("{}={}", encode(&k), encode_with(&v, how.allow_reserved)))
+            .collect()
+    };
+    match (how.style, value) {
+        (Style::DeepObject, Value::Object(_) | Value::Array(_)) => bracketed(name, value),
+        (_, Value::Array(_) | Value::Object(_)) if !brackets::is_flat(value) && !how.explode => {
+            bracketed(name, value)
+        }
+        (Style::SpaceDelimited | Style::PipeDelimited, Value::Array(items)) if !how.explode => {
+            let sep = if how.style == Style::SpaceDelimited {
                 "%20"
             } else {
                 "|"
@@ -155,19 +168,27 @@ pub(crate) fn query_pairs(
             )]
         }
         (_, Value::Array(items)) => {
-            if explode {
-                items.iter().map(|v| format!("{n}={}", enc(v))).collect()
-            } else {
+            if !how.explode {
                 vec![format!(
                     "{n}={}",
                     items.iter().map(enc).collect::<Vec<_>>().join(",")
                 )]
+            } else if matches!(how.arrays, None | Some(ArrayEncoding::Repeated))
+                && brackets::is_flat(value)
+            {
+                items.iter().map(|v| format!("{n}={}", enc(v))).collect()
+            } else {
+                bracketed(name, value)
             }
         }
         (_, Value::Object(map)) => {
-            if explode {
+            if how.explode {
+                // Each property is a parameter of its own; a nested one goes as brackets.
                 map.iter()
-                    .map(|(k, v)| format!("{}={}", encode(k), enc(v)))
+                    .flat_map(|(k, v)| match v {
+                        Value::Array(_) | Value::Object(_) => bracketed(k, v),
+                        _ => vec![format!("{}={}", encode(k), enc(v))],
+                    })
                     .collect()
             } else {
                 let parts: Vec<String> = map
@@ -183,13 +204,28 @@ pub(crate) fn query_pairs(
 
 /// A cookie pair (`form` style), value percent-encoded so it cannot end the cookie.
 pub(crate) fn cookie_pairs(name: &str, explode: bool, value: &Value) -> Vec<String> {
-    query_pairs(name, Style::Form, explode, false, value)
+    let how = QueryStyle {
+        style: Style::Form,
+        explode,
+        allow_reserved: false,
+        arrays: None,
+    };
+    query_pairs(name, how, value)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn qs(style: Style, explode: bool, allow_reserved: bool) -> QueryStyle {
+        QueryStyle {
+            style,
+            explode,
+            allow_reserved,
+            arrays: None,
+        }
+    }
 
     #[test]
     fn path_styles() {
@@ -250,19 +286,17 @@ mod tests {
     #[test]
     fn query_styles() {
         assert_eq!(
-            query_pairs("id", Style::Form, true, false, &json!([3, 4])),
+            query_pairs("id", qs(Style::Form, true, false), &json!([3, 4])),
             ["id=3", "id=4"]
         );
         assert_eq!(
-            query_pairs("id", Style::Form, false, false, &json!([3, 4])),
+            query_pairs("id", qs(Style::Form, false, false), &json!([3, 4])),
             ["id=3,4"]
         );
         assert_eq!(
             query_pairs(
                 "id",
-                Style::Form,
-                true,
-                false,
+                qs(Style::Form, true, false),
                 &json!({"role": "admin", "n": 1})
             ),
             ["role=admin", "n=1"]
@@ -270,27 +304,27 @@ mod tests {
         assert_eq!(
             query_pairs(
                 "id",
-                Style::Form,
-                false,
-                false,
+                qs(Style::Form, false, false),
                 &json!({"role": "admin", "n": 1})
             ),
             ["id=role,admin,n,1"]
         );
         assert_eq!(
-            query_pairs("id", Style::SpaceDelimited, false, false, &json!([3, 4])),
+            query_pairs(
+                "id",
+                qs(Style::SpaceDelimited, false, false),
+                &json!([3, 4])
+            ),
             ["id=3%204"]
         );
         assert_eq!(
-            query_pairs("id", Style::PipeDelimited, false, false, &json!([3, 4])),
+            query_pairs("id", qs(Style::PipeDelimited, false, false), &json!([3, 4])),
             ["id=3|4"]
         );
         assert_eq!(
             query_pairs(
                 "id",
-                Style::DeepObject,
-                true,
-                false,
+                qs(Style::DeepObject, true, false),
                 &json!({"role": "admin"})
             ),
             ["id%5Brole%5D=admin"]
@@ -298,14 +332,50 @@ mod tests {
     }
 
     #[test]
+    fn nested_query_values_go_as_brackets() {
+        let deep = |arrays| QueryStyle {
+            arrays,
+            ..qs(Style::DeepObject, true, false)
+        };
+        assert_eq!(
+            query_pairs("f", deep(None), &json!({"s": ["a"], "c": {"g": 5}})),
+            ["f%5Bs%5D%5B0%5D=a", "f%5Bc%5D%5Bg%5D=5"]
+        );
+        assert_eq!(
+            query_pairs("f", deep(Some(ArrayEncoding::Brackets)), &json!(["a", "b"])),
+            ["f%5B%5D=a", "f%5B%5D=b"]
+        );
+        let form = |arrays| QueryStyle {
+            arrays,
+            ..qs(Style::Form, true, false)
+        };
+        assert_eq!(
+            query_pairs("t", form(None), &json!(["a", "b"])),
+            ["t=a", "t=b"]
+        );
+        assert_eq!(
+            query_pairs("t", form(Some(ArrayEncoding::Indexed)), &json!(["a"])),
+            ["t%5B0%5D=a"]
+        );
+        assert_eq!(
+            query_pairs("o", form(None), &json!({"a": 1, "b": {"c": 2}})),
+            ["a=1", "b%5Bc%5D=2"]
+        );
+        assert_eq!(
+            query_pairs("o", qs(Style::Form, false, false), &json!([{"a": 1}])),
+            ["o%5B0%5D%5Ba%5D=1"]
+        );
+    }
+
+    #[test]
     fn query_values_cannot_add_parameters() {
         assert_eq!(
-            query_pairs("q", Style::Form, true, false, &json!("a&admin=true#x")),
+            query_pairs("q", qs(Style::Form, true, false), &json!("a&admin=true#x")),
             ["q=a%26admin%3Dtrue%23x"]
         );
         // allowReserved keeps `/`, `?` and `=` (a parser splits on the first `=`), never `&` or `#`.
         assert_eq!(
-            query_pairs("q", Style::Form, true, true, &json!("a/b?c&d=e#f")),
+            query_pairs("q", qs(Style::Form, true, true), &json!("a/b?c&d=e#f")),
             ["q=a/b?c%26d=e%23f"]
         );
     }

@@ -57,13 +57,26 @@ impl FileRoots {
 
     /// The bytes argument `arg` stands for: base64 text, or a `file:` path inside a root.
     pub(crate) fn bytes(&self, arg: &str, text: &str) -> Result<Vec<u8>, String> {
-        let Some(path) = text.trim().strip_prefix("file:") else {
-            return base64::engine::general_purpose::STANDARD
+        match text.trim().strip_prefix("file:") {
+            Some(path) => self.read(arg, path),
+            None => base64::engine::general_purpose::STANDARD
                 .decode(text.trim())
                 .map_err(|e| {
                     format!("argument `{arg}`: not valid base64 ({e}); give the content as base64 or a `file:` path")
-                });
-        };
+                }),
+        }
+    }
+
+    /// The bytes of a textual file argument: the text itself, or a `file:` path inside a root.
+    pub(crate) fn text_bytes(&self, arg: &str, text: &str) -> Result<Vec<u8>, String> {
+        match text.strip_prefix("file:") {
+            Some(path) if !self.roots.is_empty() => self.read(arg, path.trim()),
+            _ => Ok(text.as_bytes().to_vec()),
+        }
+    }
+
+    /// The content of the file at `path` (after `file:`), if it is inside a root.
+    fn read(&self, arg: &str, path: &str) -> Result<Vec<u8>, String> {
         // `file:///x` and `file:/x` both name `/x`.
         let path = Path::new(path.trim_start_matches("//"));
         if self.roots.is_empty() {

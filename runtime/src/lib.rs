@@ -33,6 +33,7 @@
 mod arguments;
 mod auth;
 mod body;
+mod brackets;
 mod cli;
 mod config;
 mod encode;

@@ -115,13 +115,17 @@ pub(crate) fn build(
                 let text = path_segment(param, &value)?;
                 path = path.replace(&format!("{{{}}}", param.name), &text);
             }
-            Location::Query => prepared.query.extend(encode::query_pairs(
-                param.name,
-                param.style,
-                param.explode,
-                param.allow_reserved,
-                &value,
-            )),
+            Location::Query => {
+                let how = encode::QueryStyle {
+                    style: param.style,
+                    explode: param.explode,
+                    allow_reserved: param.allow_reserved,
+                    arrays: tool.array_encoding,
+                };
+                prepared
+                    .query
+                    .extend(encode::query_pairs(param.name, how, &value))
+            }
             Location::Header => prepared
                 .headers
                 .push((param.name.to_string(), header_text(param, &value)?)),
@@ -134,7 +138,7 @@ pub(crate) fn build(
     }
     prepared.url = format!("{}{}", base_url.trim_end_matches('/'), path);
     if let (Some(plan), Some(value)) = (&tool.body, args.get("body")) {
-        prepared.body = Some(body::encode(plan, value, files)?);
+        prepared.body = Some(body::encode(plan, tool.array_encoding, value, files)?);
     }
     Ok(prepared)
 }
@@ -235,6 +239,7 @@ mod tests {
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     };
 
     fn args(v: Value) -> Map<String, Value> {

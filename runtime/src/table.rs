@@ -4,7 +4,7 @@
 //! until first needed. The table holds every wire fact the runtime acts on (locations, styles,
 //! file fields, media types); a tool's input schema is for the model only.
 
-pub use mcpgen_contract::{Location, Method, Style};
+pub use mcpgen_contract::{ArrayEncoding, FileContent, Location, Method, Style};
 
 /// A whole connector: identity, where the API is, how to authenticate, and its tools.
 #[derive(Debug)]
@@ -84,6 +84,9 @@ pub struct Tool {
     pub response_limit: Option<usize>,
     /// Values the overrides file sets, put into the arguments after they are validated.
     pub presets: &'static [Preset],
+    /// How arrays are written in form fields and `deepObject` queries, when the overrides file
+    /// chooses; `None`: indexed inside brackets, and as the spec's styles say elsewhere.
+    pub array_encoding: Option<ArrayEncoding>,
 }
 
 /// A value from the overrides file: `fixed` replaces whatever is there; otherwise it is a
@@ -149,8 +152,8 @@ pub struct FieldEncoding {
     pub explode: Option<bool>,
     /// Whether reserved characters pass unencoded.
     pub allow_reserved: bool,
-    /// The field carries file content (base64, or a `file:` path): a multipart file part.
-    pub file: bool,
+    /// The field carries file content, given as this: a multipart file part.
+    pub file: Option<FileContent>,
 }
 
 /// A security scheme one requirement uses, with the scopes it needs.

@@ -208,6 +208,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "createInvoice",
@@ -253,6 +254,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getInvoice",
@@ -309,6 +311,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getInvoicePdf",
@@ -375,6 +378,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "voidInvoice",
@@ -430,6 +434,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "uploadRemittance",
@@ -460,7 +465,7 @@ static TOOLS: &[Tool] = &[
                     style: None,
                     explode: None,
                     allow_reserved: false,
-                    file: true,
+                    file: Some(FileContent::Base64),
                 },
             ],
             renames: &[],
@@ -490,5 +495,6 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
 ];

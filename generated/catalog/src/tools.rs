@@ -107,6 +107,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "createProduct",
@@ -141,6 +142,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getProduct",
@@ -181,6 +183,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "replaceProduct",
@@ -226,6 +229,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getCategoryTree",
@@ -269,5 +273,6 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
 ];

@@ -136,6 +136,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getStockItem",
@@ -182,6 +183,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "adjustStock",
@@ -233,6 +235,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "createReservation",
@@ -267,6 +270,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "releaseReservation",
@@ -307,6 +311,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "importStock",
@@ -341,6 +346,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "downloadSnapshot",
@@ -402,5 +408,6 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
 ];

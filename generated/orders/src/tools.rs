@@ -190,6 +190,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "createOrder",
@@ -261,6 +262,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getOrder",
@@ -317,6 +319,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "replaceOrder",
@@ -378,6 +381,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "deleteOrder",
@@ -432,6 +436,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "updateOrder",
@@ -483,6 +488,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getOrderStatus",
@@ -529,6 +535,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "getShippingLabel",
@@ -585,6 +592,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "listOrderLineItemsWithFulfillmentStatusAndWarehouseAlloca_16bb46",
@@ -641,6 +649,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "orders_archive_255c97",
@@ -687,6 +696,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "orders_archive",
@@ -753,6 +763,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "createShipment",
@@ -814,6 +825,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "exportOrdersCsv",
@@ -864,6 +876,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "get_health",
@@ -886,5 +899,6 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
 ];

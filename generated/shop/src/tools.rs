@@ -174,6 +174,7 @@ static TOOLS: &[Tool] = &[
                 fixed: false,
             },
         ],
+        array_encoding: None,
     },
     Tool {
         name: "shop_createOrder",
@@ -258,6 +259,7 @@ static TOOLS: &[Tool] = &[
                 fixed: true,
             },
         ],
+        array_encoding: None,
     },
     Tool {
         name: "shop_getOrder",
@@ -314,6 +316,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: Some(20000usize),
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_replaceOrder",
@@ -375,6 +378,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_deleteOrder",
@@ -429,6 +433,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_updateOrder",
@@ -480,6 +485,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_getOrderStatus",
@@ -526,6 +532,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: Some(2u64),
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_listOrderLineItemsWithFulfillmentSta_16bb46",
@@ -582,6 +589,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_archive_order",
@@ -628,6 +636,7 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
     Tool {
         name: "shop_createShipment",
@@ -689,5 +698,6 @@ static TOOLS: &[Tool] = &[
         timeout_secs: None,
         response_limit: None,
         presets: &[],
+        array_encoding: None,
     },
 ];

@@ -139,7 +139,11 @@ fn body(b: &Option<BodyPlan>) -> TokenStream {
             Some(x) => quote!(Some(#x)),
             None => quote!(None),
         };
-        let (allow_reserved, file) = (e.allow_reserved, e.file);
+        let allow_reserved = e.allow_reserved;
+        let file = match e.file {
+            Some(f) => quote!(Some(#f)),
+            None => quote!(None),
+        };
         quote! {
             FieldEncoding {
                 field: #field,
@@ -194,6 +198,10 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
     };
+    let arrays = match t.array_encoding {
+        Some(a) => quote!(Some(#a)),
+        None => quote!(None),
+    };
     let limit = match t.response_limit {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
@@ -232,6 +240,7 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
             timeout_secs: #timeout,
             response_limit: #limit,
             presets: &[#(#presets),*],
+            array_encoding: #arrays,
         }
     })
 }

@@ -167,6 +167,14 @@ impl<'a> Customisation<'a> {
         Some((o, key, o.spec.tools.get(key)?))
     }
 
+    /// The array convention for operation `i`: its entry's, else the connector's.
+    pub fn array_encoding(&self, i: usize) -> Option<crate::ir::ArrayEncoding> {
+        self.entry(i)
+            .and_then(|(_, _, t)| t.array_encoding)
+            .or_else(|| self.overrides?.spec.connector.array_encoding)
+            .map(Into::into)
+    }
+
     /// The tool name the file chooses for operation `i`.
     pub fn chosen_name(&self, i: usize) -> Option<&'a str> {
         self.entry(i).and_then(|(_, _, t)| t.name.as_deref())
@@ -215,25 +223,31 @@ impl<'a> Customisation<'a> {
     }
 
     /// The body media type for operation `i`: the file's choice (checked against what the spec
-    /// offers), else [`choose_content`]'s. The flag says whether the file chose.
+    /// offers), else [`choose_content`]'s, with its warning when that choice is a guess.
     pub fn body_content<'api>(
         &self,
         api: &'api Api,
         i: usize,
-    ) -> Result<(Option<&'api Content>, bool)> {
-        let body = &api.operations[i].request_body;
+    ) -> Result<(Option<&'api Content>, Option<String>)> {
+        let op = &api.operations[i];
+        let body = &op.request_body;
         let Some((o, key, wanted)) = self
             .entry(i)
             .and_then(|(o, key, t)| Some((o, key, t.body_media_type.as_deref()?)))
         else {
-            return Ok((body.as_ref().and_then(choose_content), false));
+            let Some(body) = body else {
+                return Ok((None, None));
+            };
+            let (content, warning) = choose_content(api, body);
+            let warning = warning.map(|w| format!("{} {}: {w}", op.method.as_str(), op.path));
+            return Ok((content, warning));
         };
         let offered: Vec<&Content> = body.iter().flat_map(|b| &b.contents).collect();
         if let Some(c) = offered
             .iter()
             .find(|c| c.media_type.eq_ignore_ascii_case(wanted))
         {
-            return Ok((Some(*c), true));
+            return Ok((Some(*c), None));
         }
         let list: Vec<&str> = offered.iter().map(|c| c.media_type.as_str()).collect();
         Err(o.error(

@@ -15,7 +15,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::ir::{Api, ApiServer, Location, Method, SchemeKind, SecurityRequirement, Style};
+use crate::ir::{
+    Api, ApiServer, ArrayEncoding, FileContent, Location, Method, SchemeKind, SecurityRequirement,
+    Style,
+};
 use crate::lock::Lock;
 use crate::naming::{self, NameSource};
 use crate::overrides::{self, Overrides};
@@ -155,6 +158,8 @@ pub struct ToolPlan {
     pub response_limit: Option<usize>,
     /// Values the runtime puts into the arguments after validating them.
     pub presets: Vec<PresetPlan>,
+    /// How arrays are written in form bodies and queries, when the overrides file chooses.
+    pub array_encoding: Option<ArrayEncoding>,
 }
 
 /// A value from the overrides file: `fixed` always replaces what is there, a default fills a gap.
@@ -203,8 +208,8 @@ pub struct BodyFieldPlan {
     pub style: Option<Style>,
     pub explode: Option<bool>,
     pub allow_reserved: bool,
-    /// The field carries file content: a multipart file part.
-    pub file: bool,
+    /// The field carries file content, given as this: a multipart file part.
+    pub file: Option<FileContent>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -244,13 +249,12 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     let mut tools = Vec::with_capacity(names.len());
     for (i, name) in names {
         let op = &api.operations[i];
-        let (content, chosen) = custom.body_content(api, i)?;
+        let (content, guess) = custom.body_content(api, i)?;
         let name = format!("{}{name}", settings.tool_prefix);
         let mut draft = tool::plan_tool(api, op, name, content);
-        if let Some(content) = content.filter(|_| !chosen) {
-            warnings.extend(tool::several_media_types(op, content));
-        }
+        warnings.extend(guess);
         custom.apply(i, &mut draft, &mut warnings)?;
+        draft.tool.array_encoding = custom.array_encoding(i);
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
         tools.push(draft.finish());

@@ -3,12 +3,12 @@
 //! applied afterwards, by [`super::customise`].
 
 use mcpgen_contract::media::{self, BodyEncoding};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::inputs::InputSchema;
 use super::{Annotations, BodyFieldPlan, BodyPlan, ParamPlan, ToolPlan};
 use crate::inline::inline;
-use crate::ir::{Api, Content, Operation, RequestBody};
+use crate::ir::{Api, Content, FileContent, Operation, RequestBody};
 
 /// A tool while it is planned and customised: the plan, and its input schema still typed.
 pub struct ToolDraft {
@@ -59,27 +59,9 @@ pub fn plan_tool(api: &Api, op: &Operation, name: String, content: Option<&Conte
         timeout_secs: None,
         response_limit: None,
         presets: Vec::new(),
+        array_encoding: None,
     };
     ToolDraft { tool, inputs }
-}
-
-/// A warning when the spec offers several body media types and [`choose_content`] picked one.
-pub fn several_media_types(op: &Operation, content: &Content) -> Option<String> {
-    let request_body = op.request_body.as_ref()?;
-    (request_body.contents.len() > 1).then(|| {
-        format!(
-            "{} {}: request body offers {}; using `{}`",
-            op.method.as_str(),
-            op.path,
-            request_body
-                .contents
-                .iter()
-                .map(|c| c.media_type.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            content.media_type
-        )
-    })
 }
 
 /// The tool's description: the summary, then the description, flagged when deprecated.
@@ -102,17 +84,91 @@ fn description(op: &Operation) -> String {
     parts.join("\n\n")
 }
 
-/// Picks the body media type: JSON first, then forms, text, then anything else.
-pub fn choose_content(body: &RequestBody) -> Option<&Content> {
-    let rank = |mt: &str| match BodyEncoding::of(mt) {
-        // `*/*` says nothing about what the API wants; anything named is a better guess.
-        BodyEncoding::Json if media::is_json(mt) => 0,
-        BodyEncoding::Form => 1,
-        BodyEncoding::Multipart if media::essence(mt) == "multipart/form-data" => 2,
-        BodyEncoding::Text => 3,
-        _ => 4,
+/// The body media type the schema fits best, and a warning when the choice is a guess: several
+/// media types of the same rank with different schemas, or only JSON Patch for a body that is
+/// not a list of operations.
+pub fn choose_content<'a>(
+    api: &Api,
+    body: &'a RequestBody,
+) -> (Option<&'a Content>, Option<String>) {
+    let ranked: Vec<(u8, &Content)> = body
+        .contents
+        .iter()
+        .map(|c| (media_rank(api, c), c))
+        .collect();
+    let Some(&(best, chosen)) = ranked.iter().min_by_key(|(rank, _)| *rank) else {
+        return (None, None);
     };
-    body.contents.iter().min_by_key(|c| rank(&c.media_type))
+    let rivals: Vec<&Content> = ranked
+        .iter()
+        .filter(|(rank, c)| *rank == best && c.schema != chosen.schema)
+        .map(|(_, c)| *c)
+        .collect();
+    let offered = || {
+        body.contents
+            .iter()
+            .map(|c| c.media_type.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let warning = if best == UNFIT_JSON_PATCH {
+        Some(format!(
+            "the request body is offered only as JSON Patch ({}), but its schema is not a list of patch operations; sending `{}` as it is (choose another `body_media_type` in the overrides file if the API offers one)",
+            offered(),
+            chosen.media_type
+        ))
+    } else if !rivals.is_empty() {
+        Some(format!(
+            "the request body is offered as {}, with different schemas; using `{}` (choose with `body_media_type` in the overrides file)",
+            offered(),
+            chosen.media_type
+        ))
+    } else {
+        None
+    };
+    (Some(chosen), warning)
+}
+
+/// The rank of JSON Patch when the body's schema is not an array of operations: after anything.
+const UNFIT_JSON_PATCH: u8 = 20;
+
+/// Lower is better: plain JSON, merge patch, other JSON, JSON Patch for an array of operations,
+/// forms, text, anything else.
+fn media_rank(api: &Api, content: &Content) -> u8 {
+    let mt = content.media_type.as_str();
+    let essence = media::essence(mt);
+    match BodyEncoding::of(mt) {
+        _ if essence == "application/json-patch+json" => {
+            if is_array_schema(api, &content.schema) {
+                3
+            } else {
+                UNFIT_JSON_PATCH
+            }
+        }
+        _ if essence == "application/json" => 0,
+        _ if essence == "application/merge-patch+json" => 1,
+        BodyEncoding::Json if media::is_json(mt) => 2,
+        BodyEncoding::Form => 10,
+        BodyEncoding::Multipart if essence == "multipart/form-data" => 11,
+        BodyEncoding::Text => 12,
+        // `*/*` says nothing about what the API wants; anything named is a better guess.
+        _ => 13,
+    }
+}
+
+/// Whether a schema (after a top-level `$ref`) describes an array.
+fn is_array_schema(api: &Api, schema: &Value) -> bool {
+    let resolved = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .and_then(|key| api.schemas.get(key))
+        .unwrap_or(schema);
+    match resolved.get("type") {
+        Some(Value::String(t)) => t == "array",
+        Some(Value::Array(types)) => types.iter().any(|t| t == "array"),
+        _ => resolved.get("items").is_some(),
+    }
 }
 
 /// A parameter's name made safe for clients (`[A-Za-z0-9_.-]`, at most 64 characters).
@@ -187,12 +243,13 @@ pub fn body_input(
     inputs: &mut InputSchema,
 ) -> BodyPlan {
     let encoding = BodyEncoding::of(&content.media_type);
+    let mut files = Vec::new();
     let mut schema = match encoding {
         _ if encoding.is_structured() => {
             let mut s = inline(&content.schema, &api.schemas);
             strip_read_only(&mut s);
             if encoding == BodyEncoding::Multipart {
-                note_file_fields(&mut s);
+                files = file_fields(&mut s);
             }
             s
         }
@@ -206,7 +263,7 @@ pub fn body_input(
         map.entry("description")
             .or_insert_with(|| Value::String(d.clone()));
     }
-    let fields = field_plans(content, encoding, &schema);
+    let fields = field_plans(content, files);
     inputs.insert("body", schema, request_body.required);
     BodyPlan {
         media_type: content.media_type.clone(),
@@ -217,8 +274,8 @@ pub fn body_input(
 }
 
 /// How each body field goes on the wire: the spec's `encoding` entries, and for a multipart body
-/// every file field (base64 content) with the media type its part carries.
-fn field_plans(content: &Content, encoding: BodyEncoding, schema: &Value) -> Vec<BodyFieldPlan> {
+/// every file field with the media type its part carries and how the model gives its content.
+fn field_plans(content: &Content, files: Vec<FileField>) -> Vec<BodyFieldPlan> {
     let mut fields: Vec<BodyFieldPlan> = content
         .encoding
         .iter()
@@ -228,58 +285,99 @@ fn field_plans(content: &Content, encoding: BodyEncoding, schema: &Value) -> Vec
             style: e.style,
             explode: e.explode,
             allow_reserved: e.allow_reserved,
-            file: false,
+            file: None,
         })
         .collect();
-    if encoding != BodyEncoding::Multipart {
-        return fields;
-    }
-    let Some(Value::Object(properties)) = schema.get("properties") else {
-        return fields;
-    };
-    for (name, field) in properties {
-        if field.get("contentEncoding") != Some(&json!("base64")) {
-            continue;
-        }
-        let schema_type = field
-            .get("contentMediaType")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        match fields.iter_mut().find(|f| f.field == *name) {
+    for file in files {
+        match fields.iter_mut().find(|f| f.field == file.name) {
             Some(plan) => {
-                plan.file = true;
+                plan.file = Some(file.content);
                 if plan.content_type.is_none() {
-                    plan.content_type = schema_type;
+                    plan.content_type = file.media_type;
                 }
             }
             None => fields.push(BodyFieldPlan {
-                field: name.clone(),
-                content_type: schema_type,
+                field: file.name,
+                content_type: file.media_type,
                 style: None,
                 explode: None,
                 allow_reserved: false,
-                file: true,
+                file: Some(file.content),
             }),
         }
     }
     fields
 }
 
-/// Tells the model how to pass each file field of a multipart body.
-fn note_file_fields(schema: &mut Value) {
+/// A multipart field that carries a file.
+struct FileField {
+    name: String,
+    media_type: Option<String>,
+    content: FileContent,
+}
+
+/// How a model passes text file content.
+const TEXT_FILE_NOTE: &str = "File content as text, or `file:/absolute/path` of a local file if the connector's operator allows it.";
+
+/// The file fields of a multipart body — a string with `contentEncoding` (`format: binary`) or,
+/// as OpenAPI 3.1 writes uploads, with only a `contentMediaType` — directly or as array items.
+/// Each field's input schema is told how to pass the content: as text when the schema gives a
+/// textual media type without an encoding, as base64 otherwise (added where the spec gave none,
+/// since JSON cannot carry raw bytes).
+fn file_fields(schema: &mut Value) -> Vec<FileField> {
     let Some(Value::Object(props)) = schema.get_mut("properties") else {
-        return;
+        return Vec::new();
     };
-    for field in props.values_mut() {
-        if field.get("contentEncoding") == Some(&json!("base64"))
-            && let Value::Object(map) = field
-        {
+    let mut files = Vec::new();
+    for (name, field) in props.iter_mut() {
+        let is_array = field.get("type") == Some(&json!("array"));
+        let target = if is_array {
+            field.get_mut("items")
+        } else {
+            Some(&mut *field)
+        };
+        let Some(Value::Object(file)) = target else {
+            continue;
+        };
+        let Some((media_type, content)) = file_content(file) else {
+            continue;
+        };
+        let note = match content {
+            FileContent::Base64 => {
+                file.insert("contentEncoding".into(), "base64".into());
+                FILE_NOTE
+            }
+            FileContent::Text => TEXT_FILE_NOTE,
+        };
+        if let Value::Object(map) = field {
             let text = match map.get("description").and_then(Value::as_str) {
-                Some(d) => format!("{d} {FILE_NOTE}"),
-                None => FILE_NOTE.to_string(),
+                Some(d) => format!("{d} {note}"),
+                None => note.to_string(),
             };
             map.insert("description".into(), Value::String(text));
         }
+        files.push(FileField {
+            name: name.clone(),
+            media_type,
+            content,
+        });
+    }
+    files
+}
+
+/// Whether a string schema is file content, its media type, and how the model gives it.
+fn file_content(schema: &Map<String, Value>) -> Option<(Option<String>, FileContent)> {
+    let media_type = schema
+        .get("contentMediaType")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match (schema.get("contentEncoding"), &media_type) {
+        (Some(_), _) => Some((media_type, FileContent::Base64)),
+        (None, Some(mt)) if media::is_textual(mt) || media::is_json(mt) => {
+            Some((media_type, FileContent::Text))
+        }
+        (None, Some(_)) => Some((media_type, FileContent::Base64)),
+        (None, None) => None,
     }
 }
 

@@ -1,0 +1,110 @@
+//! Nested values as bracket paths — `line_items[0][price]=p1`, `a[b][c]=v`, `expand[]=x` — the
+//! convention the largest form-encoded APIs read (Rails, PHP, `qs`, Stripe). Objects nest by key
+//! at any depth; arrays by index, by empty brackets, or by repeating the name, as the tool's plan
+//! says. Names and values come out unencoded: the caller percent-encodes them for its place.
+
+use serde_json::Value;
+
+use crate::encode::scalar_text;
+use crate::table::ArrayEncoding;
+
+/// The `(name, value)` pairs of `value` under `name`, depth first, in document order. An empty
+/// array or object contributes nothing (there is no way to write one).
+pub(crate) fn pairs(name: &str, value: &Value, arrays: ArrayEncoding) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    push(name, value, arrays, &mut out);
+    out
+}
+
+fn push(name: &str, value: &Value, arrays: ArrayEncoding, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields {
+                push(&format!("{name}[{key}]"), field, arrays, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let item_name = match arrays {
+                    ArrayEncoding::Indexed => format!("{name}[{i}]"),
+                    ArrayEncoding::Brackets => format!("{name}[]"),
+                    ArrayEncoding::Repeated => name.to_string(),
+                };
+                push(&item_name, item, arrays, out);
+            }
+        }
+        scalar => out.push((name.to_string(), scalar_text(scalar))),
+    }
+}
+
+/// Whether a value is flat: a scalar, or an array or object whose members are all scalars —
+/// what OpenAPI's `form` style can write without brackets.
+pub(crate) fn is_flat(value: &Value) -> bool {
+    let scalar = |v: &Value| !v.is_array() && !v.is_object();
+    match value {
+        Value::Array(items) => items.iter().all(scalar),
+        Value::Object(fields) => fields.values().all(scalar),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn texts(pairs: Vec<(String, String)>) -> Vec<String> {
+        pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+
+    #[test]
+    fn objects_and_arrays_nest_at_every_depth() {
+        let value = json!([{"price": "p1", "quantity": 2}, {"price": "p2", "tags": ["a", "b"]}]);
+        assert_eq!(
+            texts(pairs("line_items", &value, ArrayEncoding::Indexed)),
+            [
+                "line_items[0][price]=p1",
+                "line_items[0][quantity]=2",
+                "line_items[1][price]=p2",
+                "line_items[1][tags][0]=a",
+                "line_items[1][tags][1]=b",
+            ]
+        );
+        assert_eq!(
+            texts(pairs(
+                "a",
+                &json!({"b": {"c": "v"}}),
+                ArrayEncoding::Indexed
+            )),
+            ["a[b][c]=v"]
+        );
+    }
+
+    #[test]
+    fn arrays_follow_the_chosen_convention() {
+        let expand = json!(["x", "y"]);
+        assert_eq!(
+            texts(pairs("expand", &expand, ArrayEncoding::Brackets)),
+            ["expand[]=x", "expand[]=y"]
+        );
+        assert_eq!(
+            texts(pairs("expand", &expand, ArrayEncoding::Repeated)),
+            ["expand=x", "expand=y"]
+        );
+        assert_eq!(
+            texts(pairs(
+                "m",
+                &json!({"k": [true, null, 1.5]}),
+                ArrayEncoding::Indexed
+            )),
+            ["m[k][0]=true", "m[k][1]=", "m[k][2]=1.5"]
+        );
+        assert!(pairs("e", &json!([]), ArrayEncoding::Indexed).is_empty());
+    }
+
+    #[test]
+    fn flat_values_are_told_apart_from_nested_ones() {
+        assert!(is_flat(&json!("x")) && is_flat(&json!([1, 2])) && is_flat(&json!({"a": 1})));
+        assert!(!is_flat(&json!([{"a": 1}])) && !is_flat(&json!({"a": [1]})));
+    }
+}
