@@ -3,17 +3,10 @@
 
 use base64::Engine;
 
-use crate::config::{Config, Credential};
+use crate::config::{Config, Credential, Selected};
 use crate::request::Prepared;
 use crate::table::{Auth, Connector, Location, SecurityScheme, Tool};
 use crate::tokens::TokenCache;
-
-/// One scheme of the chosen alternative, with its credential and scopes.
-pub(crate) struct Selected {
-    pub(crate) scheme: &'static SecurityScheme,
-    pub(crate) credential: Credential,
-    pub(crate) scopes: &'static [&'static str],
-}
 
 /// Picks the first alternative whose credentials are all configured. The error names what to set.
 pub(crate) fn select(

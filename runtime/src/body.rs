@@ -82,7 +82,12 @@ fn form_pairs(
     let explode = encoding
         .and_then(|e| e.explode)
         .unwrap_or(style == Style::Form || style == Style::DeepObject);
-    let bracketed = || brackets::pairs(name, value, arrays.unwrap_or_default());
+    let bracketed = || {
+        brackets::leaves(name, value, arrays.unwrap_or_default())
+            .into_iter()
+            .map(|(k, v)| (k, encode::scalar_text(v)))
+            .collect()
+    };
     if style == Style::DeepObject || !brackets::is_flat(value) {
         return match value {
             Value::Object(_) | Value::Array(_) => bracketed(),

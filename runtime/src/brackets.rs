@@ -1,22 +1,31 @@
 //! Nested values as bracket paths — `line_items[0][price]=p1`, `a[b][c]=v`, `expand[]=x` — the
 //! convention the largest form-encoded APIs read (Rails, PHP, `qs`, Stripe). Objects nest by key
 //! at any depth; arrays by index, by empty brackets, or by repeating the name, as the tool's plan
-//! says. Names and values come out unencoded: the caller percent-encodes them for its place.
+//! says. This module only names the leaves: the caller writes each scalar as text and
+//! percent-encodes both for its place.
 
 use serde_json::Value;
 
-use crate::encode::scalar_text;
 use crate::table::ArrayEncoding;
 
-/// The `(name, value)` pairs of `value` under `name`, depth first, in document order. An empty
-/// array or object contributes nothing (there is no way to write one).
-pub(crate) fn pairs(name: &str, value: &Value, arrays: ArrayEncoding) -> Vec<(String, String)> {
+/// The scalar leaves of `value` with their bracket-path names, depth first, in document order.
+/// An empty array or object contributes nothing (there is no way to write one).
+pub(crate) fn leaves<'v>(
+    name: &str,
+    value: &'v Value,
+    arrays: ArrayEncoding,
+) -> Vec<(String, &'v Value)> {
     let mut out = Vec::new();
     push(name, value, arrays, &mut out);
     out
 }
 
-fn push(name: &str, value: &Value, arrays: ArrayEncoding, out: &mut Vec<(String, String)>) {
+fn push<'v>(
+    name: &str,
+    value: &'v Value,
+    arrays: ArrayEncoding,
+    out: &mut Vec<(String, &'v Value)>,
+) {
     match value {
         Value::Object(fields) => {
             for (key, field) in fields {
@@ -33,7 +42,7 @@ fn push(name: &str, value: &Value, arrays: ArrayEncoding, out: &mut Vec<(String,
                 push(&item_name, item, arrays, out);
             }
         }
-        scalar => out.push((name.to_string(), scalar_text(scalar))),
+        scalar => out.push((name.to_string(), scalar)),
     }
 }
 
@@ -53,15 +62,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn texts(pairs: Vec<(String, String)>) -> Vec<String> {
-        pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+    fn texts(leaves: Vec<(String, &Value)>) -> Vec<String> {
+        leaves
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => format!("{k}={s}"),
+                Value::Null => format!("{k}="),
+                other => format!("{k}={other}"),
+            })
+            .collect()
     }
 
     #[test]
     fn objects_and_arrays_nest_at_every_depth() {
         let value = json!([{"price": "p1", "quantity": 2}, {"price": "p2", "tags": ["a", "b"]}]);
         assert_eq!(
-            texts(pairs("line_items", &value, ArrayEncoding::Indexed)),
+            texts(leaves("line_items", &value, ArrayEncoding::Indexed)),
             [
                 "line_items[0][price]=p1",
                 "line_items[0][quantity]=2",
@@ -71,7 +87,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            texts(pairs(
+            texts(leaves(
                 "a",
                 &json!({"b": {"c": "v"}}),
                 ArrayEncoding::Indexed
@@ -84,22 +100,22 @@ mod tests {
     fn arrays_follow_the_chosen_convention() {
         let expand = json!(["x", "y"]);
         assert_eq!(
-            texts(pairs("expand", &expand, ArrayEncoding::Brackets)),
+            texts(leaves("expand", &expand, ArrayEncoding::Brackets)),
             ["expand[]=x", "expand[]=y"]
         );
         assert_eq!(
-            texts(pairs("expand", &expand, ArrayEncoding::Repeated)),
+            texts(leaves("expand", &expand, ArrayEncoding::Repeated)),
             ["expand=x", "expand=y"]
         );
         assert_eq!(
-            texts(pairs(
+            texts(leaves(
                 "m",
                 &json!({"k": [true, null, 1.5]}),
                 ArrayEncoding::Indexed
             )),
             ["m[k][0]=true", "m[k][1]=", "m[k][2]=1.5"]
         );
-        assert!(pairs("e", &json!([]), ArrayEncoding::Indexed).is_empty());
+        assert!(leaves("e", &json!([]), ArrayEncoding::Indexed).is_empty());
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub(crate) enum Credential {
     },
 }
 
+/// One scheme of the security alternative chosen for a call, with its credential and scopes.
+pub(crate) struct Selected {
+    pub(crate) scheme: &'static SecurityScheme,
+    pub(crate) credential: Credential,
+    pub(crate) scopes: &'static [&'static str],
+}
+
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_TIMEOUT_SECS);
 /// How long an HTTP server's shutdown waits for running tool calls.
 const DEFAULT_DRAIN: Duration = Duration::from_secs(DEFAULT_SHUTDOWN_SECS);

@@ -146,9 +146,9 @@ pub(crate) fn query_pairs(name: &str, how: QueryStyle, value: &Value) -> Vec<Str
     let n = encode(name);
     let enc = |v: &Value| encode_with(&scalar_text(v), how.allow_reserved);
     let bracketed = |name: &str, value: &Value| -> Vec<String> {
-        brackets::pairs(name, value, how.arrays.unwrap_or_default())
+        brackets::leaves(name, value, how.arrays.unwrap_or_default())
             .into_iter()
-            .map(|(k, v)| format!("{}={}", encode(&k), encode_with(&v, how.allow_reserved)))
+            .map(|(k, v)| format!("{}={}", encode(&k), enc(v)))
             .collect()
     };
     match (how.style, value) {

@@ -12,8 +12,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
 use crate::arguments::{self, Schemas};
-use crate::auth::{self, Selected};
+use crate::auth;
 use crate::config::Config;
+use crate::config::Selected;
 use crate::error::Error;
 use crate::hooks::DynHooks;
 use crate::request::{self, Prepared};

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use crate::auth::Selected;
-use crate::config::{Credential, Secret};
+use crate::config::{Credential, Secret, Selected};
 use crate::table::Auth;
 
 #[derive(Clone)]
