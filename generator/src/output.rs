@@ -68,25 +68,70 @@ pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>
     }
     let stale = stale(out, files)?;
     for (name, content) in files {
-        let path = out.join(name);
+        let path = real_path_inside(out, name)?;
         if name == HOOKS_FILE && path.exists() {
             continue;
         }
-        let dir = path.parent().unwrap_or(out);
-        std::fs::create_dir_all(dir).map_err(write_error(dir))?;
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error(dir))?;
-        file.write_all(content.as_bytes())
-            .map_err(write_error(&path))?;
-        file.persist(&path).map_err(|e| Error::Write {
-            path: path.clone(),
-            source: e.error,
-        })?;
+        replace(out, &path, content)?;
     }
     for name in &stale {
-        let path = out.join(name);
+        let path = real_path_inside(out, name)?;
         std::fs::remove_file(&path).map_err(write_error(&path))?;
     }
     Ok(stale)
+}
+
+/// `out` joined with `name`, refused when any step below `out` is a symbolic link: generated
+/// files are written, and stale ones removed, only at real paths inside `out`, never where a
+/// link points.
+fn real_path_inside(out: &Path, name: &str) -> Result<PathBuf> {
+    let mut at = out.to_path_buf();
+    for component in Path::new(name).components() {
+        at.push(component);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::Write {
+                path: at,
+                source: std::io::Error::other(
+                    "is a symbolic link, and mcpgen writes only real files inside --out; replace it with a real file or directory",
+                ),
+            });
+        }
+    }
+    Ok(at)
+}
+
+/// Replaces `path` atomically with `content`, keeping the file's permissions (new files get
+/// the usual `rw-r--r--`).
+fn replace(out: &Path, path: &Path, content: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(out);
+    std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => Some(meta.permissions()),
+        Err(_) => new_file_permissions(),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error(dir))?;
+    if let Some(permissions) = permissions {
+        // Set after creation: the creation mode would be narrowed by the umask.
+        std::fs::set_permissions(file.path(), permissions).map_err(write_error(path))?;
+    }
+    file.write_all(content.as_bytes())
+        .map_err(write_error(path))?;
+    file.persist(path).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// `rw-r--r--` where file modes exist.
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// The files under `out` that differ from `files` (missing or changed). `src/hooks.rs` only has to exist.

@@ -37,6 +37,8 @@ mod brackets;
 mod cli;
 mod config;
 mod encode;
+#[cfg(test)]
+mod encoding_properties;
 mod engine;
 mod error;
 mod files;

@@ -96,19 +96,118 @@ pub fn connector_name(title: &str) -> String {
     }
 }
 
+/// Names a connector crate cannot take: Rust keywords and the standard crates (a crate name is
+/// an identifier), Cargo's own directories in `target/debug` (the binary would collide with
+/// them), names Windows reserves for devices, and mcpgen's own crates (the connector depends on
+/// them).
+const RESERVED_NAMES: &[&str] = &[
+    "as",
+    "async",
+    "await",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "fn",
+    "for",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "pub",
+    "ref",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "type",
+    "unsafe",
+    "use",
+    "where",
+    "while",
+    "abstract",
+    "become",
+    "box",
+    "do",
+    "final",
+    "gen",
+    "macro",
+    "override",
+    "priv",
+    "try",
+    "typeof",
+    "unsized",
+    "virtual",
+    "yield",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "proc-macro",
+    "test",
+    "build",
+    "deps",
+    "examples",
+    "incremental",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "com1",
+    "com2",
+    "com3",
+    "com4",
+    "com5",
+    "com6",
+    "com7",
+    "com8",
+    "com9",
+    "lpt1",
+    "lpt2",
+    "lpt3",
+    "lpt4",
+    "lpt5",
+    "lpt6",
+    "lpt7",
+    "lpt8",
+    "lpt9",
+    "mcpgen",
+    "mcpgen-runtime",
+    "mcpgen_runtime",
+    "mcpgen-contract",
+    "mcpgen_contract",
+];
+
 fn check_name(name: &str) -> Result<()> {
     let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         && name.len() <= 64;
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::Option(format!(
+    if !valid {
+        return Err(Error::Option(format!(
             "--name `{name}`: use lowercase letters, digits, `-` and `_`, starting with a letter (e.g. `orders-service`)"
-        )))
+        )));
     }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(Error::Option(format!(
+            "--name `{name}`: Cargo cannot build a crate of that name (it is reserved by Rust, Cargo, Windows or mcpgen); choose another, e.g. `{name}-api`"
+        )));
+    }
+    Ok(())
 }
 
 /// What the overrides file asks of each operation, resolved against the API and checked.
