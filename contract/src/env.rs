@@ -82,6 +82,10 @@ impl EnvNames {
     pub fn shutdown_secs(&self) -> String {
         self.var("SHUTDOWN_SECS")
     }
+    /// `full` or `catalog`: how `tools/list` presents the tools, replacing the generated choice.
+    pub fn listing(&self) -> String {
+        self.var("LISTING")
+    }
     /// The static bearer token MCP clients must send over HTTP.
     pub fn mcp_token(&self) -> String {
         self.var("MCP_TOKEN")
@@ -137,6 +141,10 @@ impl EnvNames {
                 format!(
                     "characters of a response given to the model before it is cut (default {DEFAULT_RESPONSE_LIMIT})"
                 ),
+            ),
+            plain(
+                self.listing(),
+                "`full` (one tool per operation) or `catalog` (tools to search, describe and call them): replaces the listing chosen at generation".into(),
             ),
             plain(
                 self.file_roots(),

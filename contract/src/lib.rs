@@ -13,4 +13,4 @@ mod vocabulary;
 #[cfg(feature = "tokens")]
 mod tokens;
 
-pub use vocabulary::{ArrayEncoding, FileContent, Location, Method, Style};
+pub use vocabulary::{ArrayEncoding, FileContent, Listing, Location, Method, Style};

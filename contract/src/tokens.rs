@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
-use crate::{ArrayEncoding, FileContent, Location, Method, Style};
+use crate::{ArrayEncoding, FileContent, Listing, Location, Method, Style};
 
 impl ToTokens for Method {
     fn to_tokens(&self, tokens: &mut TokenStream) {
@@ -61,6 +61,15 @@ impl ToTokens for FileContent {
         tokens.extend(match self {
             FileContent::Base64 => quote!(FileContent::Base64),
             FileContent::Text => quote!(FileContent::Text),
+        });
+    }
+}
+
+impl ToTokens for Listing {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        tokens.extend(match self {
+            Listing::Full => quote!(Listing::Full),
+            Listing::Catalog => quote!(Listing::Catalog),
         });
     }
 }

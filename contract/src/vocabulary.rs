@@ -176,3 +176,13 @@ pub enum FileContent {
     /// an encoding.
     Text,
 }
+
+/// How a connector lists its tools.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Listing {
+    /// One MCP tool per operation.
+    Full,
+    /// A handful of tools to search, describe and call the operations, plus the core tools.
+    Catalog,
+}

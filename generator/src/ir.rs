@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-pub use mcpgen_contract::{ArrayEncoding, FileContent, Location, Method, Style};
+pub use mcpgen_contract::{ArrayEncoding, FileContent, Listing, Location, Method, Style};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {

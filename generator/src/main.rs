@@ -372,6 +372,15 @@ fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
                     kind
                 );
             }
+            let listing = &plan.connector.listing;
+            println!(
+                "listing: {} — {}",
+                match listing.listing {
+                    mcpgen::ir::Listing::Full => "every tool",
+                    mcpgen::ir::Listing::Catalog => "catalog",
+                },
+                listing.reason
+            );
             print_warnings(&plan.warnings);
         }
     }

@@ -63,6 +63,48 @@ pub struct ConnectorOverrides {
     /// repeated names where OpenAPI's styles say so, indexed brackets inside `deepObject` and
     /// nested values). A tool's own `array_encoding` wins.
     pub array_encoding: Option<ArrayEncodingChoice>,
+    /// How `tools/list` presents the tools: `auto` (the default: every tool while the estimate
+    /// fits `token_budget`, a catalog to search beyond it), `full` or `catalog`.
+    pub listing: Option<ListingChoice>,
+    /// The most tokens `tools/list` may take before `auto` lists a catalog instead (estimated as
+    /// bytes / 4; default 25,000).
+    #[schemars(range(min = 1))]
+    pub token_budget: Option<usize>,
+    /// Groups of operations a model can switch on in catalog mode, by name (default: one per
+    /// tag of the spec).
+    #[serde(default)]
+    pub toolsets: IndexMap<String, ToolsetOverride>,
+}
+
+/// A group of operations switched on together in catalog mode.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsetOverride {
+    /// What the group is for, shown to the model.
+    pub description: Option<String>,
+    /// The operations in the group.
+    #[serde(default)]
+    pub include: Filter,
+}
+
+/// A toolset of the file, resolved: the operations (by index in the API) it holds.
+#[derive(Debug, Clone)]
+pub struct DeclaredToolset {
+    pub name: String,
+    pub description: Option<String>,
+    pub operations: Vec<usize>,
+}
+
+/// How `tools/list` presents a connector's tools.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingChoice {
+    /// Every tool while the estimate fits `token_budget`, a catalog beyond.
+    Auto,
+    /// One tool per operation, whatever the size.
+    Full,
+    /// Tools to search, describe and call the operations, plus the core tools.
+    Catalog,
 }
 
 /// The array convention of a form-encoded API.
@@ -142,6 +184,9 @@ pub struct ToolOverride {
     pub body_media_type: Option<String>,
     /// How this tool writes arrays in its form body and query (see the connector's).
     pub array_encoding: Option<ArrayEncodingChoice>,
+    /// Listed directly even when the connector lists a catalog.
+    #[serde(default)]
+    pub core: bool,
     /// Per-input changes, keyed by parameter name (or its argument name, such as `id__path`)
     /// or by `body.field` (`body.customer.email` for a nested field).
     #[serde(default)]
@@ -313,6 +358,139 @@ impl FilterMatchers {
     }
 }
 
+/// Where a filter is in the file, for its errors.
+struct FilterSite<'a> {
+    overrides: &'a Overrides,
+    at: &'a [&'a str],
+}
+
+impl FilterSite<'_> {
+    fn which(&self) -> String {
+        self.at.join(".")
+    }
+
+    /// The keys of entry `item` of list `kind`.
+    fn place(&self, kind: &str, item: &str) -> Vec<String> {
+        self.at
+            .iter()
+            .map(|s| s.to_string())
+            .chain([kind.to_string(), item.to_string()])
+            .collect()
+    }
+
+    fn error(&self, kind: &str, item: &str, message: String) -> Error {
+        let path = self.place(kind, item);
+        self.overrides.error(
+            &path.iter().map(String::as_str).collect::<Vec<_>>(),
+            message,
+        )
+    }
+
+    fn glob(&self, kind: &str, pattern: &str, literal_separator: bool) -> Result<GlobMatcher> {
+        let path = self.place(kind, pattern);
+        self.overrides.glob(
+            &path.iter().map(String::as_str).collect::<Vec<_>>(),
+            pattern,
+            literal_separator,
+        )
+    }
+
+    fn check_tags(&self, tags: &[String], api: &Api) -> Result<()> {
+        let which = self.which();
+        let mut known_tags: Vec<&str> = api
+            .operations
+            .iter()
+            .flat_map(|o| o.tags.iter().map(String::as_str))
+            .collect();
+        known_tags.sort();
+        known_tags.dedup();
+        for tag in tags {
+            if !known_tags.contains(&tag.as_str()) {
+                let hint = match closest(tag, known_tags.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None if known_tags.is_empty() => "the spec tags no operation".into(),
+                    None => format!("the spec's tags are: {}", known_tags.join(", ")),
+                };
+                return Err(self.error(
+                    "tags",
+                    tag,
+                    format!(
+                        "`{which}.tags`: no operation has the tag `{tag}`; {hint} (fix the tag or remove it)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn path_matchers(&self, patterns: &[String], api: &Api) -> Result<Vec<(String, GlobMatcher)>> {
+        let which = self.which();
+        let mut paths = Vec::new();
+        for p in patterns {
+            let g = self.glob("paths", p, true)?;
+            if !api.operations.iter().any(|o| g.is_match(&o.path)) {
+                let hint = closest(p, api.operations.iter().map(|o| o.path.as_str()))
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                return Err(self.error(
+                    "paths",
+                    p,
+                    format!("`{which}.paths`: `{p}` matches no path of the spec{hint}"),
+                ));
+            }
+            paths.push((p.clone(), g));
+        }
+        Ok(paths)
+    }
+
+    fn methods(&self, names: &[String]) -> Result<Vec<Method>> {
+        let which = self.which();
+        names
+            .iter()
+            .map(|m| {
+                Method::parse(&m.to_ascii_lowercase()).ok_or_else(|| {
+                    self.error(
+                        "methods",
+                        m,
+                        format!(
+                            "`{which}.methods`: `{m}` is not an HTTP method; use GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH or TRACE"
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn operation_matchers(
+        &self,
+        patterns: &[String],
+        api: &Api,
+    ) -> Result<Vec<(String, GlobMatcher)>> {
+        let which = self.which();
+        let ids = || {
+            api.operations
+                .iter()
+                .filter_map(|op| op.operation_id.as_deref())
+        };
+        let mut operations = Vec::new();
+        for o in patterns {
+            let g = self.glob("operations", o, false)?;
+            if !ids().any(|id| g.is_match(id)) {
+                let hint = closest(o, ids())
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                return Err(self.error(
+                    "operations",
+                    o,
+                    format!("`{which}.operations`: `{o}` matches no operationId of the spec{hint}"),
+                ));
+            }
+            operations.push((o.clone(), g));
+        }
+        Ok(operations)
+    }
+}
+
 impl Overrides {
     fn glob(&self, at: &[&str], pattern: &str, literal_separator: bool) -> Result<GlobMatcher> {
         globset::GlobBuilder::new(pattern)
@@ -322,82 +500,44 @@ impl Overrides {
             .map_err(|e| self.error(at, format!("`{pattern}` is not a valid glob: {e}")))
     }
 
-    fn filter(&self, which: &str, filter: &Filter, api: &Api) -> Result<FilterMatchers> {
-        let mut known_tags: Vec<&str> = api
-            .operations
-            .iter()
-            .flat_map(|o| o.tags.iter().map(String::as_str))
-            .collect();
-        known_tags.sort();
-        known_tags.dedup();
-        for tag in &filter.tags {
-            if !known_tags.contains(&tag.as_str()) {
-                let hint = match closest(tag, known_tags.iter().copied()) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None if known_tags.is_empty() => "the spec tags no operation".into(),
-                    None => format!("the spec's tags are: {}", known_tags.join(", ")),
-                };
-                return Err(self.error(
-                    &[which, "tags", tag],
-                    format!(
-                        "`{which}.tags`: no operation has the tag `{tag}`; {hint} (fix the tag or remove it)"
-                    ),
-                ));
-            }
-        }
-        let mut paths = Vec::new();
-        for p in &filter.paths {
-            let g = self.glob(&[which, "paths", p], p, true)?;
-            if !api.operations.iter().any(|o| g.is_match(&o.path)) {
-                let hint = closest(p, api.operations.iter().map(|o| o.path.as_str()))
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_default();
-                return Err(self.error(
-                    &[which, "paths", p],
-                    format!("`{which}.paths`: `{p}` matches no path of the spec{hint}"),
-                ));
-            }
-            paths.push((p.clone(), g));
-        }
-        let mut methods = Vec::new();
-        for m in &filter.methods {
-            match Method::parse(&m.to_ascii_lowercase()) {
-                Some(method) => methods.push(method),
-                None => {
-                    return Err(self.error(
-                        &[which, "methods", m],
-                        format!(
-                            "`{which}.methods`: `{m}` is not an HTTP method; use GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH or TRACE"
-                        ),
-                    ));
-                }
-            }
-        }
-        let mut operations = Vec::new();
-        for o in &filter.operations {
-            let g = self.glob(&[which, "operations", o], o, false)?;
-            let ids = || {
-                api.operations
-                    .iter()
-                    .filter_map(|op| op.operation_id.as_deref())
-            };
-            if !ids().any(|id| g.is_match(id)) {
-                let hint = closest(o, ids())
-                    .map(|c| format!("; did you mean `{c}`?"))
-                    .unwrap_or_default();
-                return Err(self.error(
-                    &[which, "operations", o],
-                    format!("`{which}.operations`: `{o}` matches no operationId of the spec{hint}"),
-                ));
-            }
-            operations.push((o.clone(), g));
-        }
+    /// The matchers of the filter at `at` (keys from the top of the file), each target checked
+    /// against the spec.
+    fn filter(&self, at: &[&str], filter: &Filter, api: &Api) -> Result<FilterMatchers> {
+        let site = FilterSite {
+            overrides: self,
+            at,
+        };
+        site.check_tags(&filter.tags, api)?;
         Ok(FilterMatchers {
             tags: filter.tags.clone(),
-            paths,
-            methods,
-            operations,
+            paths: site.path_matchers(&filter.paths, api)?,
+            methods: site.methods(&filter.methods)?,
+            operations: site.operation_matchers(&filter.operations, api)?,
         })
+    }
+
+    /// The file's toolsets, every target checked against `api`.
+    pub fn toolsets(&self, api: &Api) -> Result<Vec<DeclaredToolset>> {
+        let mut out = Vec::new();
+        for (name, toolset) in &self.spec.connector.toolsets {
+            let at = ["connector", "toolsets", name.as_str(), "include"];
+            if toolset.include.is_empty() {
+                return Err(self.error(
+                    &at[..3],
+                    format!("`connector.toolsets.{name}`: say which operations it holds with `include` (tags, paths, methods or operations)"),
+                ));
+            }
+            let matchers = self.filter(&at, &toolset.include, api)?;
+            let members = (0..api.operations.len())
+                .filter(|&i| matchers.matches(&api.operations[i]))
+                .collect();
+            out.push(DeclaredToolset {
+                name: name.clone(),
+                description: toolset.description.clone(),
+                operations: members,
+            });
+        }
+        Ok(out)
     }
 
     /// Checks every target against `api` and decides which operations become tools. With
@@ -405,8 +545,8 @@ impl Overrides {
     /// applies one file to two versions of a spec).
     pub fn resolve(&self, api: &Api, lenient: bool) -> Result<Resolution> {
         let spec = &self.spec;
-        let include = self.filter("include", &spec.include, api);
-        let exclude = self.filter("exclude", &spec.exclude, api);
+        let include = self.filter(&["include"], &spec.include, api);
+        let exclude = self.filter(&["exclude"], &spec.exclude, api);
         let (include, exclude) = if lenient {
             (include.ok(), exclude.ok())
         } else {

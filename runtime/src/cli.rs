@@ -4,7 +4,7 @@
 use clap::{Arg, ArgAction, Command};
 use mcpgen_contract::env::{EnvNames, Variable};
 
-use crate::table::Connector;
+use crate::table::{Connector, Listing};
 
 /// What the user asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -153,46 +153,85 @@ pub(crate) fn parse(c: &'static Connector, args: impl IntoIterator<Item = String
     Mode::Stdio
 }
 
-/// `--list-tools` output.
-pub(crate) fn list_tools(c: &Connector, json: bool) -> String {
+/// `--list-tools` output: the tools a client sees (in catalog mode, the catalog's tools and the
+/// core ones); with `json`, every operation too, and the hash of the inputs.
+pub(crate) fn list_tools(c: &Connector, json: bool, listing: Listing) -> String {
+    let listed = listed_tools(c, listing);
     if json {
-        let tools: Vec<serde_json::Value> = c
-            .tools
-            .iter()
-            .map(|t| {
-                serde_json::json!({
-                    "name": t.name,
-                    "title": t.title,
-                    "description": t.description,
-                    "method": t.method.as_str(),
-                    "path": t.path,
-                    "annotations": {
-                        "readOnlyHint": t.annotations.read_only,
-                        "destructiveHint": t.annotations.destructive,
-                        "idempotentHint": t.annotations.idempotent,
-                        "openWorldHint": t.annotations.open_world,
-                    },
-                    "inputSchema": serde_json::from_str::<serde_json::Value>(t.input_schema).unwrap_or_default(),
-                })
-            })
-            .collect();
-        let catalog = serde_json::json!({
-            "name": c.name,
-            "title": c.title,
-            "apiVersion": c.version,
-            "generatorVersion": c.generator_version,
-            "sourceHash": c.source_hash,
-            "tools": tools,
-        });
-        return serde_json::to_string_pretty(&catalog).unwrap_or_default() + "\n";
+        return list_json(c, &listed, listing);
     }
-    let width = c.tools.iter().map(|t| t.name.len()).max().unwrap_or(0);
+    let width = listed.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     let mut out = String::new();
-    for t in c.tools {
-        let line = t
-            .title
-            .unwrap_or_else(|| t.description.lines().next().unwrap_or(""));
-        out.push_str(&format!("{:<width$}  {line}\n", t.name));
+    for (name, line) in &listed {
+        out.push_str(&format!(
+            "{name:<width$}  {line}
+"
+        ));
+    }
+    if listing == Listing::Catalog {
+        out.push_str(&format!(
+            "(catalog mode: {} operations behind these tools; `--list-tools --json` lists them all)\n",
+            c.tools.len()
+        ));
     }
     out
+}
+
+/// (name, one line) of each tool `tools/list` shows.
+fn listed_tools(c: &Connector, listing: Listing) -> Vec<(String, String)> {
+    let line = |t: &crate::table::Tool| {
+        t.title
+            .unwrap_or_else(|| t.description.lines().next().unwrap_or(""))
+            .to_string()
+    };
+    match listing {
+        Listing::Full => c
+            .tools
+            .iter()
+            .map(|t| (t.name.to_string(), line(t)))
+            .collect(),
+        Listing::Catalog => crate::mcp::catalog::catalog_tool_lines(c)
+            .into_iter()
+            .chain(
+                c.tools
+                    .iter()
+                    .filter(|t| t.core)
+                    .map(|t| (t.name.to_string(), line(t))),
+            )
+            .collect(),
+    }
+}
+
+fn list_json(c: &Connector, listed: &[(String, String)], listing: Listing) -> String {
+    let tools: Vec<serde_json::Value> = c
+        .tools
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "method": t.method.as_str(),
+                "path": t.path,
+                "annotations": {
+                    "readOnlyHint": t.annotations.read_only,
+                    "destructiveHint": t.annotations.destructive,
+                    "idempotentHint": t.annotations.idempotent,
+                    "openWorldHint": t.annotations.open_world,
+                },
+                "inputSchema": serde_json::from_str::<serde_json::Value>(t.input_schema).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let catalog = serde_json::json!({
+        "name": c.name,
+        "title": c.title,
+        "apiVersion": c.version,
+        "generatorVersion": c.generator_version,
+        "sourceHash": c.source_hash,
+        "listing": match listing { Listing::Full => "full", Listing::Catalog => "catalog" },
+        "listed": listed.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+        "tools": tools,
+    });
+    serde_json::to_string_pretty(&catalog).unwrap_or_default() + "\n"
 }

@@ -11,7 +11,7 @@ use mcpgen_contract::env::{
 
 use crate::error::Error;
 use crate::files::FileRoots;
-use crate::table::{Auth, Connector, SecurityScheme, ServerUrl};
+use crate::table::{Auth, Connector, Listing, SecurityScheme, ServerUrl};
 
 /// A credential value. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -97,6 +97,8 @@ pub(crate) struct Config {
     pub(crate) forward_headers: Vec<(String, String)>,
     /// Directories whose files tools may send (`file:` arguments).
     pub(crate) file_roots: FileRoots,
+    /// How `tools/list` presents the tools: `PREFIX_LISTING`, else the generated choice.
+    pub(crate) listing: Listing,
 }
 
 /// Parses `In` / `In:Out` entries. The MCP client's own `Authorization` is its token for this
@@ -162,6 +164,18 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
             .filter(|s| *s > 0.0 && *s < 86_400.0)
             .ok_or_else(|| Error::variable(var, format!("`{v}` is not a number of seconds")))?;
         Ok(Duration::from_secs_f64(seconds))
+    }
+
+    fn listing(&self, var: &str, generated: Listing) -> Result<Listing, Error> {
+        match self.get(var).as_deref().map(str::trim) {
+            None => Ok(generated),
+            Some("full") => Ok(Listing::Full),
+            Some("catalog") => Ok(Listing::Catalog),
+            Some(other) => Err(Error::variable(
+                var,
+                format!("`{other}` is neither `full` (one tool per operation) nor `catalog`"),
+            )),
+        }
     }
 
     fn response_limit(&self, var: &str) -> Result<usize, Error> {
@@ -233,6 +247,18 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
     }
 }
 
+/// How `tools/list` presents the tools: `PREFIX_LISTING`, else the generated choice.
+pub(crate) fn listing(
+    connector: &Connector,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Listing, Error> {
+    let env = Environment { lookup };
+    env.listing(
+        &EnvNames::from_prefix(connector.env_prefix).listing(),
+        connector.listing,
+    )
+}
+
 impl Config {
     /// Reads the configuration through `lookup` (the process environment in production).
     pub(crate) fn load(
@@ -261,6 +287,7 @@ impl Config {
             )?,
             forward_headers,
             credentials,
+            listing: env.listing(&names.listing(), connector.listing)?,
             names,
         })
     }

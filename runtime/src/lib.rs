@@ -50,6 +50,7 @@ mod protect;
 mod request;
 mod response;
 mod scrub;
+mod search;
 pub mod table;
 mod tokens;
 
@@ -64,7 +65,7 @@ pub use response::{Part, ToolOutput};
 
 use error::Error;
 use mcp::McpServer;
-use mcp::layer::Handler;
+use mcp::layer::{Handler, Stacked};
 use mcp::tools::ConnectorTools;
 
 /// Runs the connector as its command line says. Returns the process exit code: 2 when the
@@ -72,8 +73,16 @@ use mcp::tools::ConnectorTools;
 pub fn run(connector: &'static table::Connector, hooks: impl Hooks) -> ExitCode {
     let mode = cli::parse(connector, std::env::args());
     if let cli::Mode::ListTools { json } = mode {
-        print!("{}", cli::list_tools(connector, json));
-        return ExitCode::SUCCESS;
+        return match config::listing(connector, |name| std::env::var(name).ok()) {
+            Ok(listing) => {
+                print!("{}", cli::list_tools(connector, json, listing));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: configuration error: {e}", connector.name);
+                ExitCode::from(2)
+            }
+        };
     }
     let log_filter = logging::init(&EnvNames::from_prefix(connector.env_prefix).log());
     match start(connector, Box::new(hooks), mode, log_filter) {
@@ -110,12 +119,21 @@ fn start(
         ..
     } = &mode
     {
-        let fixtures = mcp::layer::Stacked::new(mcp::fixtures::Fixtures::new(), tools);
+        let fixtures = Stacked::new(mcp::fixtures::Fixtures::new(), tools);
         let server = McpServer::new(connector, fixtures, log_filter);
         return runtime.block_on(serve(server, engine, mode));
     }
-    let server = McpServer::new(connector, tools, log_filter);
-    runtime.block_on(serve(server, engine, mode))
+    match engine.config.listing {
+        table::Listing::Full => {
+            let server = McpServer::new(connector, tools, log_filter);
+            runtime.block_on(serve(server, engine, mode))
+        }
+        table::Listing::Catalog => {
+            let catalog = mcp::catalog::Catalog::new(engine.clone());
+            let server = McpServer::new(connector, Stacked::new(catalog, tools), log_filter);
+            runtime.block_on(serve(server, engine, mode))
+        }
+    }
 }
 
 /// Serves `server` on the transport `mode` names.

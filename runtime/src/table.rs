@@ -4,7 +4,7 @@
 //! until first needed. The table holds every wire fact the runtime acts on (locations, styles,
 //! file fields, media types); a tool's input schema is for the model only.
 
-pub use mcpgen_contract::{ArrayEncoding, FileContent, Location, Method, Style};
+pub use mcpgen_contract::{ArrayEncoding, FileContent, Listing, Location, Method, Style};
 
 /// A whole connector: identity, where the API is, how to authenticate, and its tools.
 #[derive(Debug)]
@@ -27,10 +27,26 @@ pub struct Connector {
     pub security_schemes: &'static [SecurityScheme],
     /// One per API operation.
     pub tools: &'static [Tool],
+    /// How `tools/list` presents them: every one, or a catalog to search.
+    pub listing: Listing,
+    /// Groups of tools a model can switch on in catalog mode (the spec's tags, or the overrides
+    /// file's groups).
+    pub toolsets: &'static [Toolset],
     /// SHA-256 of the inputs this table was generated from.
     pub source_hash: &'static str,
     /// The mcpgen version that generated it.
     pub generator_version: &'static str,
+}
+
+/// A named group of tools, switched on together in catalog mode.
+#[derive(Debug)]
+pub struct Toolset {
+    /// What the model asks for.
+    pub name: &'static str,
+    /// What the group is for.
+    pub description: &'static str,
+    /// The tools' names.
+    pub tools: &'static [&'static str],
 }
 
 /// A base URL of the API, as the spec declares it.
@@ -60,6 +76,12 @@ pub struct Tool {
     pub title: Option<&'static str>,
     /// What the tool does, for the model.
     pub description: &'static str,
+    /// What a successful call returns, in a line (for catalog mode's descriptions).
+    pub returns: &'static str,
+    /// The spec's tags of the operation.
+    pub tags: &'static [&'static str],
+    /// Listed directly even in catalog mode.
+    pub core: bool,
     /// JSON Schema 2020-12 object schema of the arguments, as JSON text.
     pub input_schema: &'static str,
     /// The HTTP method.

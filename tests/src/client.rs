@@ -2,13 +2,16 @@
 
 use std::path::Path;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams,
     ElicitResult, ElicitationAction, ElicitationCapability, Implementation, ProtocolVersion, Tool,
 };
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RequestContext, RunningService};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, NotificationContext, RequestContext, RunningService,
+};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceError};
 
@@ -35,11 +38,17 @@ pub struct Handler {
     answer: Option<bool>,
     /// The messages the server asked the user.
     pub asked: Arc<Mutex<Vec<String>>>,
+    /// How many `notifications/tools/list_changed` arrived.
+    pub list_changed: Arc<AtomicUsize>,
 }
 
 impl ClientHandler for Handler {
     fn get_info(&self) -> ClientConfig {
         self.config.clone()
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        self.list_changed.fetch_add(1, Ordering::SeqCst);
     }
 
     async fn create_elicitation(
@@ -78,6 +87,11 @@ impl Client {
         answer: bool,
     ) -> Client {
         Client::spawn(binary, env, era, false, Some(answer)).await
+    }
+
+    /// How many times the server said its tool list changed.
+    pub fn list_changes(&self) -> usize {
+        self.service.service().list_changed.load(Ordering::SeqCst)
     }
 
     /// What the server asked the user so far.
@@ -119,6 +133,7 @@ impl Client {
             config,
             answer,
             asked: Arc::default(),
+            list_changed: Arc::default(),
         };
         let lifecycle = match era {
             Era::Legacy => ClientLifecycleMode::Initialize,

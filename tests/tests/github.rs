@@ -27,7 +27,11 @@ async fn github_connector_lists_every_tool_and_calls_the_api() {
         _ => Reply::json(404, json!({"message": "Not Found"})),
     })
     .await;
-    let env = [("GITHUB_BASE_URL", api.url())];
+    // The full listing, every operation a tool (by default GitHub's size lists a catalog).
+    let env = [
+        ("GITHUB_BASE_URL", api.url()),
+        ("GITHUB_LISTING", "full".into()),
+    ];
     for era in [Era::Legacy, Era::Modern] {
         let client = Client::start(&binary, &env, era).await;
         let tools = client.tools().await;
@@ -102,7 +106,8 @@ async fn github_requests_pass_prism_validation() {
         "Prism did not load GitHub's description within a minute"
     );
 
-    let client = Client::start(&binary, &[("GITHUB_BASE_URL", base)], Era::Modern).await;
+    let env = [("GITHUB_BASE_URL", base), ("GITHUB_LISTING", "full".into())];
+    let client = Client::start(&binary, &env, Era::Modern).await;
     let mut tools = client.tools().await;
     tools.sort_by(|a, b| a.name.cmp(&b.name));
     // Every 12th tool, plus the non-JSON bodies.

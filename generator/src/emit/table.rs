@@ -218,11 +218,15 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
             Ok(quote!(Preset { arg: #arg, path: &[#(#path),*], value: #value, fixed: #fixed }))
         })
         .collect::<Result<Vec<_>>>()?;
+    let (returns, tags, core) = (&t.returns, &t.tags, t.core);
     Ok(quote! {
         Tool {
             name: #name,
             title: #title,
             description: #description,
+            returns: #returns,
+            tags: &[#(#tags),*],
+            core: #core,
             input_schema: #schema,
             method: #m,
             path: #path,
@@ -281,6 +285,11 @@ pub(super) fn tools_rs(plan: &Plan, options: &EmitOptions) -> Result<String> {
         quote!(SecurityScheme { key: #key, auth: #auth, env: &[#(#env),*] })
     });
     let tools = plan.tools.iter().map(tool).collect::<Result<Vec<_>>>()?;
+    let listing = c.listing.listing;
+    let toolsets = c.listing.toolsets.iter().map(|t| {
+        let (name, description, members) = (&t.name, &t.description, &t.tools);
+        quote!(Toolset { name: #name, description: #description, tools: &[#(#members),*] })
+    });
     let hash = &options.source_hash;
     let tokens = quote! {
         use mcpgen_runtime::table::*;
@@ -295,6 +304,8 @@ pub(super) fn tools_rs(plan: &Plan, options: &EmitOptions) -> Result<String> {
             servers: #srv,
             security_schemes: &[#(#schemes),*],
             tools: TOOLS,
+            listing: #listing,
+            toolsets: &[#(#toolsets),*],
             source_hash: #hash,
             generator_version: #GENERATOR_VERSION,
         };

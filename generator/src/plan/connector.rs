@@ -4,6 +4,7 @@
 
 use mcpgen_contract::env::{EnvNames, SchemeVars};
 
+use super::catalog::ListingPlan;
 use super::customise::Settings;
 use super::{AuthPlan, ConnectorPlan, EnvVar, SchemePlan};
 use crate::ir::{Api, ApiServer, OAuthFlowKind, SchemeKind, SecurityScheme};
@@ -15,6 +16,7 @@ pub fn connector_plan(
     wide: ConnectorOverrides,
     settings: Settings,
     security_schemes: Vec<SchemePlan>,
+    listing: ListingPlan,
 ) -> ConnectorPlan {
     let description = wide.description.clone().unwrap_or_else(|| {
         api.info
@@ -43,6 +45,7 @@ pub fn connector_plan(
         servers,
         security_schemes,
         tool_prefix: settings.tool_prefix,
+        listing,
     }
 }
 

@@ -274,6 +274,11 @@ impl<'a> Customisation<'a> {
             .map(Into::into)
     }
 
+    /// Whether the file pins operation `i`'s tool next to the catalog.
+    pub fn core(&self, i: usize) -> bool {
+        self.entry(i).is_some_and(|(_, _, t)| t.core)
+    }
+
     /// The tool name the file chooses for operation `i`.
     pub fn chosen_name(&self, i: usize) -> Option<&'a str> {
         self.entry(i).and_then(|(_, _, t)| t.name.as_deref())

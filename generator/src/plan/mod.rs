@@ -6,6 +6,7 @@
 //! spec alone (building its inputs with [`inputs`]); [`customise`] then applies the file's entry
 //! to it; [`connector`] plans the connector and its security schemes.
 
+pub mod catalog;
 pub mod connector;
 pub mod customise;
 pub mod inputs;
@@ -88,6 +89,8 @@ pub struct ConnectorPlan {
     pub security_schemes: Vec<SchemePlan>,
     /// Put in front of every tool name by the overrides file.
     pub tool_prefix: String,
+    /// How `tools/list` presents the tools, and why.
+    pub listing: catalog::ListingPlan,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -160,6 +163,10 @@ pub struct ToolPlan {
     pub presets: Vec<PresetPlan>,
     /// How arrays are written in form bodies and queries, when the overrides file chooses.
     pub array_encoding: Option<ArrayEncoding>,
+    /// What a successful call returns, in a line.
+    pub returns: String,
+    /// Listed directly even when the connector lists a catalog.
+    pub core: bool,
 }
 
 /// A value from the overrides file: `fixed` always replaces what is there, a default fills a gap.
@@ -247,6 +254,7 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     warnings.extend(custom.warnings().iter().cloned());
     let names = assign_names(api, &custom, &options.lock, settings.budget);
     let mut tools = Vec::with_capacity(names.len());
+    let operations: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
     for (i, name) in names {
         let op = &api.operations[i];
         let (content, guess) = custom.body_content(api, i)?;
@@ -255,11 +263,15 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         warnings.extend(guess);
         custom.apply(i, &mut draft, &mut warnings)?;
         draft.tool.array_encoding = custom.array_encoding(i);
+        draft.tool.returns = catalog::returns(api, op);
+        draft.tool.core = custom.core(i);
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
         tools.push(draft.finish());
     }
-    let connector = connector::connector_plan(api, custom.connector(), settings, security_schemes);
+    let listing = catalog::listing(api, &tools, &operations, options.overrides.as_ref())?;
+    let connector =
+        connector::connector_plan(api, custom.connector(), settings, security_schemes, listing);
     Ok(Plan {
         connector,
         tools,

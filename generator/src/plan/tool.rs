@@ -60,6 +60,8 @@ pub fn plan_tool(api: &Api, op: &Operation, name: String, content: Option<&Conte
         response_limit: None,
         presets: Vec::new(),
         array_encoding: None,
+        returns: String::new(),
+        core: false,
     };
     ToolDraft { tool, inputs }
 }

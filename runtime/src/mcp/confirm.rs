@@ -5,7 +5,7 @@
 use rmcp::RoleServer;
 use rmcp::model::{
     CallToolRequestParams, ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction,
-    ElicitationSchema, InputRequest, InputRequiredResult, JsonObject, ProtocolVersion,
+    ElicitationSchema, InputRequest, InputRequiredResult, JsonObject,
 };
 use rmcp::service::RequestContext;
 
@@ -53,10 +53,7 @@ pub(super) async fn confirmation(
         );
     }
     let params = question(tool, args);
-    let modern = context
-        .protocol_version()
-        .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
-    if modern {
+    if super::is_stateless(context) {
         let requests = [(
             CONFIRM_KEY.to_string(),
             InputRequest::Elicitation(ElicitRequest::new(params)),

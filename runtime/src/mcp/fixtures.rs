@@ -28,7 +28,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::layer::{Handler, Layer};
+use super::layer::{Handler, Layer, Session};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 const WAV: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
@@ -716,9 +716,16 @@ impl<Below: Handler> Layer<Below> for Fixtures {
         capabilities.completions = Some(Default::default());
     }
 
-    fn tools(&self, below: &Below) -> Arc<[McpTool]> {
+    fn tools(&self, below: &Below, toolsets: &[&'static str]) -> Arc<[McpTool]> {
         self.tools
-            .get_or_init(|| below.tools().iter().cloned().chain(tools()).collect())
+            .get_or_init(|| {
+                below
+                    .tools(toolsets)
+                    .iter()
+                    .cloned()
+                    .chain(tools())
+                    .collect()
+            })
             .clone()
     }
 
@@ -727,10 +734,11 @@ impl<Below: Handler> Layer<Below> for Fixtures {
         below: &Below,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
+        session: &Session,
     ) -> Result<CallToolResponse, McpError> {
         match call(&request, &context).await {
             Some(response) => response,
-            None => below.call_tool(request, context).await,
+            None => below.call_tool(request, context, session).await,
         }
     }
 

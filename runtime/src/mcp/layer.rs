@@ -1,16 +1,14 @@
 //! The extension point of the MCP handler: a stack of layers over the connector's own tools.
 //!
 //! The bottom of the stack is a [`Handler`] — the connector's tools — whose defaults offer
-//! nothing beyond tools. Each capability built on top (the conformance suite's fixtures; catalog
-//! tools, `ui://` result views and tasks as they arrive) is a [`Layer`]: it answers what it
+//! nothing beyond tools. Each capability built on top (catalog mode, the conformance suite's
+//! fixtures; `ui://` result views and tasks as they arrive) is a [`Layer`]: it answers what it
 //! knows and passes everything else to the handler below, which is what its defaults do. A new
 //! capability is a new layer, never a new branch in the handler below.
 
-// Until a product capability is stacked here, only the test connector's fixtures use the stack.
-#![cfg_attr(not(feature = "conformance-fixtures"), allow(dead_code))]
-
+use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult,
@@ -31,13 +29,16 @@ pub(crate) trait Handler: Send + Sync + 'static {
         let _ = capabilities;
     }
 
-    /// Every tool, in the order `tools/list` pages them.
-    fn tools(&self) -> Arc<[McpTool]>;
+    /// Every tool, in the order `tools/list` pages them, for a client that switched on
+    /// `toolsets` (always none for a 2026-07-28 request: its list must not depend on earlier
+    /// requests).
+    fn tools(&self, toolsets: &[&'static str]) -> Arc<[McpTool]>;
 
     fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
+        session: &Session,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send;
 
     fn resources(&self) -> ListResourcesResult {
@@ -128,8 +129,8 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
         below.capabilities(capabilities)
     }
 
-    fn tools(&self, below: &Below) -> Arc<[McpTool]> {
-        below.tools()
+    fn tools(&self, below: &Below, toolsets: &[&'static str]) -> Arc<[McpTool]> {
+        below.tools(toolsets)
     }
 
     fn call_tool(
@@ -137,8 +138,9 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
         below: &Below,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
+        session: &Session,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send {
-        below.call_tool(request, context)
+        below.call_tool(request, context, session)
     }
 
     fn resources(&self, below: &Below) -> ListResourcesResult {
@@ -194,6 +196,31 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
     }
 }
 
+/// What one client session asked for that changes what it sees: the toolsets it switched on.
+/// Only 2025-11-25 sessions keep any; a 2026-07-28 request carries no session.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    toolsets: Mutex<BTreeSet<&'static str>>,
+}
+
+impl Session {
+    /// The toolsets switched on, in name order.
+    pub(crate) fn toolsets(&self) -> Vec<&'static str> {
+        self.toolsets
+            .lock()
+            .map(|t| t.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Switches a toolset on; false when it already was.
+    pub(crate) fn enable(&self, toolset: &'static str) -> bool {
+        self.toolsets
+            .lock()
+            .map(|mut t| t.insert(toolset))
+            .unwrap_or(false)
+    }
+}
+
 /// A layer on top of a handler, which is a handler again.
 pub(crate) struct Stacked<L, Below> {
     layer: L,
@@ -211,16 +238,17 @@ impl<L: Layer<Below>, Below: Handler> Handler for Stacked<L, Below> {
         self.layer.capabilities(&self.below, capabilities)
     }
 
-    fn tools(&self) -> Arc<[McpTool]> {
-        self.layer.tools(&self.below)
+    fn tools(&self, toolsets: &[&'static str]) -> Arc<[McpTool]> {
+        self.layer.tools(&self.below, toolsets)
     }
 
     fn call_tool(
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
+        session: &Session,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send {
-        self.layer.call_tool(&self.below, request, context)
+        self.layer.call_tool(&self.below, request, context, session)
     }
 
     fn resources(&self) -> ListResourcesResult {

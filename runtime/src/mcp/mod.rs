@@ -4,6 +4,7 @@
 //! layered above. rmcp handles both protocol eras (the 2025-11-25 `initialize` handshake and
 //! stateless 2026-07-28 with `server/discover`) and both transports.
 
+pub(crate) mod catalog;
 mod confirm;
 #[cfg(feature = "conformance-fixtures")]
 pub(crate) mod fixtures;
@@ -30,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::Error;
 use crate::response::{Part, ToolOutput};
 use crate::table::Connector;
-use layer::Handler;
+use layer::{Handler, Session};
 
 /// Tools per `tools/list` page; large APIs are paginated.
 const PAGE_SIZE: usize = 200;
@@ -43,6 +44,8 @@ pub(crate) struct McpServer<H> {
     connector: &'static Connector,
     handler: Arc<H>,
     log_filter: Option<crate::logging::LevelHandle>,
+    /// The client session this copy serves (a fresh one per HTTP session).
+    session: Arc<Session>,
 }
 
 impl<H> Clone for McpServer<H> {
@@ -51,8 +54,36 @@ impl<H> Clone for McpServer<H> {
             connector: self.connector,
             handler: self.handler.clone(),
             log_filter: self.log_filter.clone(),
+            session: self.session.clone(),
         }
     }
+}
+
+impl<H> McpServer<H> {
+    /// A copy for another client session: the same handler, a session of its own.
+    fn for_new_session(&self) -> Self {
+        McpServer {
+            session: Arc::new(Session::default()),
+            ..self.clone()
+        }
+    }
+
+    /// The toolsets this request's client switched on: a 2025-11-25 session's, none for a
+    /// stateless 2026-07-28 request.
+    fn toolsets(&self, context: &RequestContext<RoleServer>) -> Vec<&'static str> {
+        if is_stateless(context) {
+            Vec::new()
+        } else {
+            self.session.toolsets()
+        }
+    }
+}
+
+/// Whether the request is of the stateless 2026-07-28 era.
+pub(crate) fn is_stateless(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .protocol_version()
+        .is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28)
 }
 
 impl<H: Handler> McpServer<H> {
@@ -65,6 +96,7 @@ impl<H: Handler> McpServer<H> {
             connector,
             handler: Arc::new(handler),
             log_filter,
+            session: Arc::new(Session::default()),
         }
     }
 
@@ -102,7 +134,7 @@ impl<H: Handler> McpServer<H> {
             .enforce_origin_validation();
         let cancel = config.cancellation_token.clone();
         let service = StreamableHttpService::new(
-            move || Ok(self.clone()),
+            move || Ok(self.for_new_session()),
             Arc::new(LocalSessionManager::default()),
             config,
         );
@@ -166,9 +198,9 @@ impl<H: Handler> ServerHandler for McpServer<H> {
     async fn list_tools(
         &self,
         request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let tools = self.handler.tools();
+        let tools = self.handler.tools(&self.toolsets(&context));
         let start = match request.and_then(|r| r.cursor) {
             None => 0,
             Some(cursor) => cursor
@@ -192,7 +224,9 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        self.handler.call_tool(request, context).await
+        self.handler
+            .call_tool(request, context, &self.session)
+            .await
     }
 
     async fn list_prompts(

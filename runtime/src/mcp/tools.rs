@@ -9,7 +9,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use tracing::info;
 
 use super::confirm::{Confirmation, confirmation};
-use super::layer::Handler;
+use super::layer::{Handler, Session};
 use super::to_result;
 use crate::engine::Engine;
 use crate::response::ToolOutput;
@@ -70,7 +70,7 @@ impl ConnectorTools {
 }
 
 impl Handler for ConnectorTools {
-    fn tools(&self) -> Arc<[McpTool]> {
+    fn tools(&self, _toolsets: &[&'static str]) -> Arc<[McpTool]> {
         self.listed.get_or_init(|| self.list()).clone()
     }
 
@@ -78,6 +78,7 @@ impl Handler for ConnectorTools {
         &self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
+        _session: &Session,
     ) -> Result<CallToolResponse, McpError> {
         let Some(index) = self.engine.tool_index(&request.name) else {
             return Err(McpError::invalid_params(
