@@ -1,6 +1,7 @@
 //! Real-world documents as working connectors: every document of `@readme/oas-examples` is
 //! generated, compiled (in batches, sharing the workspace's target directory and lock file) and
-//! asked for its tools over MCP, which must be exactly the tools mcpgen planned.
+//! asked for its tools over MCP, which must be exactly the tools mcpgen planned (or, for the
+//! documents large enough to list a catalog, the catalog's tools).
 //!
 //! The JSON edition of each document is compiled; the YAML editions (whose texts differ slightly)
 //! are planned and checked by the generator's corpus test.
@@ -62,7 +63,16 @@ async fn readme_oas_examples_compile_and_list_their_tools_over_mcp() {
             .unwrap();
             mcpgen::output::write(&out, &files).unwrap();
             members.push(name.clone());
-            expected.push((name, doc.clone(), generated.plan.tools.len()));
+            // A catalog lists its four tools (five with toolsets) and the core tools.
+            let plan = &generated.plan;
+            let listed = match plan.connector.listing.listing {
+                mcpgen::ir::Listing::Full => plan.tools.len(),
+                mcpgen::ir::Listing::Catalog => {
+                    4 + usize::from(!plan.connector.listing.toolsets.is_empty())
+                        + plan.tools.iter().filter(|t| t.core).count()
+                }
+            };
+            expected.push((name, doc.clone(), listed));
         }
         mcpgen_e2e::build_outside_workspace(&dir, &members);
 

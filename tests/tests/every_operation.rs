@@ -33,6 +33,7 @@ fn credentials(binary: &std::path::Path, prefix: &str, api: &str) -> Vec<(String
         "_MCP_RESOURCE",
         "_MCP_JWKS_URL",
         "_MCP_SCOPES",
+        "_LISTING",
     ];
     help.lines()
         .filter_map(|l| l.split_whitespace().next())
