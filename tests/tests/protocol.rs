@@ -181,3 +181,20 @@ fn ping_and_set_level_over_raw_stdio() {
     assert_eq!(answers[&2]["result"], json!({}), "{}", answers[&2]);
     assert_eq!(answers[&3]["result"], json!({}), "{}", answers[&3]);
 }
+
+/// Under an MCP client, stdin and stdout are pipes, and the connector serves them on the IO
+/// reactor rather than on Tokio's blocking threads.
+#[tokio::test]
+async fn stdio_under_a_client_uses_the_non_blocking_pipe_transport() {
+    let binary = mcpgen_e2e::connector_binary("orders");
+    let env = [("ORDERS_LOG", "info".to_string())];
+    let client =
+        mcpgen_e2e::client::Client::start_capturing(&binary, &env, mcpgen_e2e::client::Era::Legacy)
+            .await;
+    assert_eq!(client.tools().await.len(), 14);
+    let stderr = client.close_reading_stderr().await;
+    assert!(
+        stderr.contains("serving MCP over stdio") && stderr.contains("pipes=true"),
+        "{stderr}"
+    );
+}

@@ -100,10 +100,16 @@ impl<H: Handler> McpServer<H> {
         }
     }
 
-    /// Serves MCP over stdin/stdout until the client closes the connection.
+    /// Serves MCP over stdin/stdout until the client closes the connection. When both are pipes
+    /// — as MCP clients launch servers — they are read and written on the IO reactor, not on
+    /// Tokio's blocking threads (a thread hand-off per message).
     pub(crate) async fn serve_stdio(self) -> Result<(), Error> {
+        tracing::info!(
+            pipes = stdio_is_pipes(),
+            "serving MCP over stdio (non-blocking when both streams are pipes)"
+        );
         let running = self
-            .serve(rmcp::transport::stdio())
+            .serve(rmcp::transport::stdio_pipes())
             .await
             .map_err(|e| Error::Session(format!("failed to start: {e}")))?;
         running
@@ -140,6 +146,20 @@ impl<H: Handler> McpServer<H> {
         );
         (service, cancel)
     }
+}
+
+/// Whether stdin and stdout are both FIFOs, the case the non-blocking transport serves.
+fn stdio_is_pipes() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let fifo = |fd: &str| {
+            std::fs::metadata(format!("/proc/self/fd/{fd}")).is_ok_and(|m| m.file_type().is_fifo())
+        };
+        fifo("0") && fifo("1")
+    }
+    #[cfg(not(unix))]
+    false
 }
 
 /// The tower service that serves MCP at an HTTP endpoint.
