@@ -7,6 +7,7 @@
 //! compares two plans; [`util`] holds what several stages share.
 
 pub mod diff;
+pub mod directory;
 pub mod emit;
 pub mod error;
 pub mod inline;

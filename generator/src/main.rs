@@ -54,6 +54,10 @@ enum Command {
         /// text: a table; json: the full tool plan; ir: the normalised API description.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Check what the Connectors Directory review asks of every tool instead; exit 1, with
+        /// the fixes, when a check fails.
+        #[arg(long)]
+        directory: bool,
     },
     /// What regenerating from NEW instead of OLD changes for the tools; exit 1 when a change is
     /// breaking (a call that worked before would now fail).
@@ -228,7 +232,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
             format,
         ),
-        Command::Inspect { input, format } => inspect(&input, format),
+        Command::Inspect {
+            input,
+            directory: true,
+            ..
+        } => directory_check(&input),
+        Command::Inspect { input, format, .. } => inspect(&input, format),
     }
 }
 
@@ -338,6 +347,48 @@ fn diff(old: &str, new: &str, given: DiffOptions, format: DiffFormat) -> anyhow:
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `mcpgen inspect --directory`: the Connectors Directory's checks, per tool.
+fn directory_check(input: &Input) -> anyhow::Result<ExitCode> {
+    let generated = mcpgen::build(&input.spec, &plan_options(input, None)?)?;
+    let plan = &generated.plan;
+    let failures = mcpgen::directory::check(plan);
+    let checks = [
+        "title",
+        "annotations",
+        "name",
+        "read and write",
+        "prompt injection",
+    ];
+    for check in checks {
+        let failed = failures.iter().filter(|f| f.check == check).count();
+        let state = if failed == 0 {
+            "ok".to_string()
+        } else {
+            format!("{failed} tools fail")
+        };
+        println!("{check:<18} {state}");
+    }
+    for f in &failures {
+        println!("  {}: {} ({}): {}", f.tool, f.check, f.problem, f.fix);
+    }
+    let names = mcpgen_contract::env::EnvNames::for_connector(&plan.connector.name);
+    println!(
+        "remote form: run it with OAuth ({} and {}), as Claude's connectors sign in with OAuth",
+        names.mcp_issuer(),
+        names.mcp_resource()
+    );
+    Ok(if failures.is_empty() {
+        println!("ready: {} tools pass every check", plan.tools.len());
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "not ready: {} failures; each line says how to fix it",
+            failures.len()
+        );
+        ExitCode::from(1)
     })
 }
 
