@@ -394,7 +394,8 @@ fn directory_check(input: &Input) -> anyhow::Result<ExitCode> {
 
 /// `mcpgen inspect`: the tools a spec gives, and every warning, without writing.
 fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
-    let generated = mcpgen::build(&input.spec, &plan_options(input, None)?)?;
+    let options = plan_options(input, None)?;
+    let generated = mcpgen::build(&input.spec, &options)?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&generated.plan)?),
         Format::Ir => println!("{}", serde_json::to_string_pretty(&generated.api)?),
@@ -406,6 +407,17 @@ fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
                 plan.connector.title,
                 plan.tools.len()
             );
+            let named = input.name.is_some()
+                || options
+                    .overrides
+                    .as_ref()
+                    .is_some_and(|o| o.spec.connector.name.is_some());
+            if !named {
+                println!(
+                    "name `{}` comes from the title; choose another with --name or `connector.name` in the overrides file",
+                    plan.connector.name
+                );
+            }
             for t in &plan.tools {
                 let a = t.annotations;
                 let kind = if a.read_only {

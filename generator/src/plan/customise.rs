@@ -4,7 +4,6 @@
 //! edits each planned tool: text, annotations, settings, and its inputs — hidden, fixed,
 //! defaulted, described or renamed, parameters and body fields alike.
 
-use heck::ToKebabCase;
 use mcpgen_contract::env::EnvNames;
 use serde_json::Value;
 
@@ -75,24 +74,34 @@ impl Settings {
     }
 }
 
-/// The connector name a spec title gives: kebab-case ASCII, starting with a letter.
+/// Words of a title that say nothing about which API it is.
+const FILLER_WORDS: &[&str] = &[
+    "a", "an", "the", "of", "for", "and", "s", "api", "apis", "rest", "restful", "http", "json",
+    "openapi", "open", "swagger", "spec", "specification", "official", "public", "extension",
+    "definition", "description", "documentation", "docs", "reference", "v1", "v2", "v3", "v4",
+];
+
+/// The connector name a spec title gives: its first two words that say which API it is,
+/// lowercase, joined by `-` (`GitHub's official OpenAPI spec + Octokit extension` →
+/// `github-octokit`, `Orders Service` → `orders-service`); `connector` when none is left.
 pub fn connector_name(title: &str) -> String {
-    let ascii: String = title
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+    let words: Vec<String> = title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .filter(|w| !w.is_empty() && !FILLER_WORDS.contains(&w.as_str()))
+        .take(2)
         .collect();
-    let mut name = ascii.to_kebab_case();
-    // Long titles make unwieldy binary names: keep whole words up to 40 characters.
-    while name.len() > 40 {
-        match name.rfind('-') {
-            Some(i) => name.truncate(i),
-            None => name.truncate(40),
-        }
-    }
-    match name.chars().next() {
+    let name = words.join("-");
+    let name = match name.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => name,
         Some(_) => format!("api-{name}"),
         None => "connector".into(),
+    };
+    // A title of one reserved word (`Test API`) still makes a buildable crate.
+    if RESERVED_NAMES.contains(&name.as_str()) {
+        format!("{name}-api")
+    } else {
+        name
     }
 }
 
@@ -677,13 +686,19 @@ mod tests {
     #[test]
     fn connector_names_come_from_titles() {
         assert_eq!(connector_name("Orders Service"), "orders-service");
-        assert_eq!(connector_name("GitHub v3 REST API"), "git-hub-v3-rest-api");
+        assert_eq!(connector_name("GitHub v3 REST API"), "github");
+        assert_eq!(
+            connector_name("GitHub's official OpenAPI spec + Octokit extension"),
+            "github-octokit"
+        );
+        assert_eq!(connector_name("Stripe API"), "stripe");
         assert_eq!(connector_name("3D Printing"), "api-3d-printing");
         assert_eq!(connector_name("Ünïcode"), "n-code");
         assert_eq!(connector_name("***"), "connector");
+        assert_eq!(connector_name("Test API"), "test-api");
         assert_eq!(
             connector_name("Support for cases where multiple alternate security types are listed"),
-            "support-for-cases-where-multiple"
+            "support-cases"
         );
     }
 }
