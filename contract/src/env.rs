@@ -58,6 +58,10 @@ impl EnvNames {
     pub fn base_url(&self) -> String {
         self.var("BASE_URL")
     }
+    /// The value of `{name}` in the API's server URL template.
+    pub fn server_variable(&self, name: &str) -> String {
+        self.var(&format!("SERVER_{}", name.to_shouty_snake_case()))
+    }
     /// Seconds to wait for the API.
     pub fn timeout_secs(&self) -> String {
         self.var("TIMEOUT_SECS")

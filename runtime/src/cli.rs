@@ -29,8 +29,37 @@ pub(crate) enum Mode {
 /// Every environment variable the connector reads, with what it is for.
 pub(crate) fn environment(c: &Connector) -> Vec<(String, String)> {
     let names = EnvNames::from_prefix(c.env_prefix);
-    let default_base_url = c.servers.first().map(|s| s.url);
-    let operator = names.operator_variables(default_base_url);
+    let default_base_url = c.servers.first().map(|s| s.resolve(|_| None));
+    let mut operator = names.operator_variables(default_base_url.as_deref());
+    // The server URL's variables, right after the base URL they fill in.
+    let variables = c
+        .servers
+        .first()
+        .map(|s| s.variables)
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            let allowed = if v.allowed.is_empty() {
+                String::new()
+            } else {
+                format!("; one of {}", v.allowed.join(", "))
+            };
+            let what = if v.description.is_empty() {
+                format!("`{{{}}}` in the server URL", v.name)
+            } else {
+                format!(
+                    "`{{{}}}` in the server URL: {}",
+                    v.name,
+                    v.description.trim_end_matches('.')
+                )
+            };
+            Variable {
+                name: names.server_variable(v.name),
+                description: format!("{what} (default `{}`{allowed})", v.default),
+                secret: false,
+            }
+        });
+    operator.splice(1..1, variables);
     let credentials = c
         .security_schemes
         .iter()

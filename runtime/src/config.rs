@@ -99,6 +99,8 @@ pub(crate) struct Config {
     pub(crate) file_roots: FileRoots,
     /// How `tools/list` presents the tools: `PREFIX_LISTING`, else the generated choice.
     pub(crate) listing: Listing,
+    /// Values of the server URL's `{variables}` set by `PREFIX_SERVER_<NAME>`.
+    pub(crate) server_values: HashMap<&'static str, String>,
 }
 
 /// Parses `In` / `In:Out` entries. The MCP client's own `Authorization` is its token for this
@@ -164,6 +166,34 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
             .filter(|s| *s > 0.0 && *s < 86_400.0)
             .ok_or_else(|| Error::variable(var, format!("`{v}` is not a number of seconds")))?;
         Ok(Duration::from_secs_f64(seconds))
+    }
+
+    /// `PREFIX_SERVER_<NAME>` for each variable of the connector's server URLs, checked against
+    /// the values the spec allows.
+    fn server_values(
+        &self,
+        connector: &Connector,
+        names: &EnvNames,
+    ) -> Result<HashMap<&'static str, String>, Error> {
+        let mut values = HashMap::new();
+        for variable in connector.servers.iter().flat_map(|s| s.variables) {
+            let var = names.server_variable(variable.name);
+            let Some(value) = self.get(&var) else {
+                continue;
+            };
+            let value = value.trim().to_string();
+            if !variable.allowed.is_empty() && !variable.allowed.contains(&value.as_str()) {
+                return Err(Error::variable(
+                    var,
+                    format!(
+                        "`{value}` is not one of the values the API allows: {}",
+                        variable.allowed.join(", ")
+                    ),
+                ));
+            }
+            values.insert(variable.name, value);
+        }
+        Ok(values)
     }
 
     fn listing(&self, var: &str, generated: Listing) -> Result<Listing, Error> {
@@ -288,6 +318,7 @@ impl Config {
             forward_headers,
             credentials,
             listing: env.listing(&names.listing(), connector.listing)?,
+            server_values: env.server_values(connector, &names)?,
             names,
         })
     }
@@ -308,10 +339,7 @@ impl Config {
                 self.names.base_url()
             ));
         };
-        let mut url = server.url.to_string();
-        for v in server.variables {
-            url = url.replace(&format!("{{{}}}", v.name), v.default);
-        }
+        let url = server.resolve(|name| self.server_values.get(name).cloned());
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!(
                 "the API's server URL `{url}` is relative: set {} to the API's full URL",

@@ -65,6 +65,22 @@ pub struct ServerVariable {
     pub name: &'static str,
     /// The value the spec gives by default.
     pub default: &'static str,
+    /// The values the spec allows; empty: any.
+    pub allowed: &'static [&'static str],
+    /// What the value chooses.
+    pub description: &'static str,
+}
+
+impl ServerUrl {
+    /// The URL with each `{variable}` replaced by `values`' value for it, else its default.
+    pub fn resolve(&self, values: impl Fn(&str) -> Option<String>) -> String {
+        let mut url = self.url.to_string();
+        for v in self.variables {
+            let value = values(v.name).unwrap_or_else(|| v.default.to_string());
+            url = url.replace(&format!("{{{}}}", v.name), &value);
+        }
+        url
+    }
 }
 
 /// One tool: what the model sees and how a call becomes an HTTP request.

@@ -38,7 +38,9 @@ fn credentials(binary: &std::path::Path, prefix: &str, api: &str) -> Vec<(String
     help.lines()
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| {
-            name.starts_with(&format!("{prefix}_")) && !skip.iter().any(|s| name.ends_with(s))
+            name.starts_with(&format!("{prefix}_"))
+                && !skip.iter().any(|s| name.ends_with(s))
+                && !name.contains("_SERVER_")
         })
         .map(|name| {
             let value = if name.ends_with("_TOKEN_URL") {

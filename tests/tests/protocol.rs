@@ -198,3 +198,42 @@ async fn stdio_under_a_client_uses_the_non_blocking_pipe_transport() {
         "{stderr}"
     );
 }
+
+/// The server URL's variables are set one by one (`PREFIX_SERVER_<NAME>`), checked against the
+/// values the spec allows, and `--help` shows the URL the connector calls by default.
+#[tokio::test]
+async fn server_variables_choose_the_url() {
+    let binary = mcpgen_e2e::connector_binary("orders");
+    let help = Command::new(&binary).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("default `https://eu-west-1.orders.internal.example/api/v2`"),
+        "{help}"
+    );
+    assert!(help.contains("ORDERS_SERVER_REGION"), "{help}");
+    let bad = Command::new(&binary)
+        .env("ORDERS_SERVER_REGION", "mars-1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("ORDERS_SERVER_REGION: `mars-1` is not one of the values the API allows: eu-west-1, us-east-1"),
+        "{stderr}"
+    );
+    let env = [
+        ("ORDERS_SERVER_REGION", "us-east-1".to_string()),
+        ("ORDERS_SERVER_VERSION", "v1".to_string()),
+        ("ORDERS_API_KEY_AUTH", "k-123456".to_string()),
+    ];
+    let client =
+        mcpgen_e2e::client::Client::start(&binary, &env, mcpgen_e2e::client::Era::Modern).await;
+    let r = client.call("listOrders", json!({})).await.unwrap();
+    let text = mcpgen_e2e::client::text(&r);
+    assert!(
+        text.contains("https://us-east-1.orders.internal.example/api/v1/orders"),
+        "{text}"
+    );
+    client.close().await;
+}

@@ -17,10 +17,14 @@ pub static CONNECTOR: Connector = Connector {
                 ServerVariable {
                     name: "region",
                     default: "eu-west-1",
+                    allowed: &["eu-west-1", "us-east-1", "ap-southeast-2"],
+                    description: "Data residency region the order belongs to.",
                 },
                 ServerVariable {
                     name: "version",
                     default: "v2",
+                    allowed: &["v1", "v2"],
+                    description: "Major API version.",
                 },
             ],
         },

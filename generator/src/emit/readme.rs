@@ -33,8 +33,9 @@ distroless image and `deploy/kubernetes.yaml` runs it.
 
 | variable | what it is |
 | --- | --- |
-| `{{ env.base_url }}` | the API's base URL, path prefix included (default: {% if c.servers %}`{{ c.servers[0].url }}`{% else %}none: required{% endif %}) |
-{% for s in c.security_schemes %}{% for e in s.env %}| `{{ e.name }}` | {{ e.description }}{% if e.secret %} (secret){% endif %} |
+| `{{ env.base_url }}` | the API's base URL, path prefix included (default: {% if default_url %}`{{ default_url }}`{% else %}none: required{% endif %}) |
+{% for v in server_variables %}| `{{ v.name }}` | {{ v.description }} |
+{% endfor %}{% for s in c.security_schemes %}{% for e in s.env %}| `{{ e.name }}` | {{ e.description }}{% if e.secret %} (secret){% endif %} |
 {% endfor %}{% endfor %}
 ## Tools
 
@@ -45,6 +46,37 @@ distroless image and `deploy/kubernetes.yaml` runs it.
 
 pub(super) fn readme(plan: &Plan, options: &EmitOptions) -> Result<String> {
     let names = EnvNames::from_prefix(&plan.connector.env_prefix);
+    let first_server = plan.connector.servers.first();
+    // The URL the connector calls by default: the template with each variable's default.
+    let default_url = first_server.map(|server| {
+        server.variables.iter().fold(server.url.clone(), |url, v| {
+            url.replace(&format!("{{{}}}", v.name), &v.default)
+        })
+    });
+    let server_variables: Vec<_> = first_server
+        .map(|s| s.variables.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            let allowed = if v.allowed.is_empty() {
+                String::new()
+            } else {
+                format!("; one of {}", v.allowed.join(", "))
+            };
+            let about = v
+                .description
+                .as_deref()
+                .map(|d| format!(": {}", d.trim_end_matches('.')))
+                .unwrap_or_default();
+            minijinja::context! {
+                name => names.server_variable(&v.name),
+                description => format!(
+                    "`{{{}}}` in the server URL{about} (default `{}`{allowed})",
+                    v.name, v.default
+                ),
+            }
+        })
+        .collect();
     let mut env = minijinja::Environment::new();
     let render_error = |e: minijinja::Error| Error::Render {
         what: "README.md".into(),
@@ -74,6 +106,8 @@ pub(super) fn readme(plan: &Plan, options: &EmitOptions) -> Result<String> {
         .and_then(|t| {
             t.render(minijinja::context! {
                 header => header(options),
+                default_url => default_url,
+                server_variables => server_variables,
                 env => minijinja::context! {
                     base_url => names.base_url(),
                     mcp_token => names.mcp_token(),

@@ -82,7 +82,9 @@ fn servers(list: &[ApiServer]) -> TokenStream {
         let vars = s.variables.iter().map(|v| {
             let name = &v.name;
             let default = &v.default;
-            quote!(ServerVariable { name: #name, default: #default })
+            let allowed = &v.allowed;
+            let description = v.description.as_deref().unwrap_or_default();
+            quote!(ServerVariable { name: #name, default: #default, allowed: &[#(#allowed),*], description: #description })
         });
         quote!(ServerUrl { url: #url, variables: &[#(#vars),*] })
     });
