@@ -58,6 +58,9 @@ pub enum Error {
 
     #[error("cannot render {what}: {message}")]
     Render { what: String, message: String },
+
+    #[error("cannot bundle: {0}")]
+    Bundle(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

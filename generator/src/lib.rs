@@ -6,6 +6,7 @@
 //! checking a directory). [`lock`] carries tool names from one generation to the next; [`diff`]
 //! compares two plans; [`util`] holds what several stages share.
 
+pub mod bundle;
 pub mod diff;
 pub mod directory;
 pub mod emit;

@@ -78,6 +78,23 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: DiffFormat,
     },
+    /// Build the connector crate in DIR and pack it as an MCPB desktop extension (`NAME.mcpb`)
+    /// for Claude Desktop, for this machine's platform.
+    Bundle {
+        /// The generated crate.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Where to write the archive (default: DIR/NAME.mcpb).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The Cargo profile to build with.
+        #[arg(long, default_value = "release")]
+        profile: String,
+        /// Build for this Rust target triple (e.g. aarch64-apple-darwin) instead of this machine;
+        /// the manifest names that platform. One bundle per platform.
+        #[arg(long, value_name = "TRIPLE")]
+        target: Option<String>,
+    },
     /// Print the JSON Schema of the overrides file (for editors: `$schema` or yaml-language-server).
     OverridesSchema,
 }
@@ -211,6 +228,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             runtime,
         } => check(&input, &out, &runtime),
+        Command::Bundle {
+            dir,
+            output,
+            profile,
+            target,
+        } => {
+            let options = mcpgen::bundle::BundleOptions {
+                profile,
+                output,
+                target,
+            };
+            let archive = mcpgen::bundle::bundle(&dir, &options)?;
+            eprintln!(
+                "wrote {}: install it in Claude Desktop (double-click, or Settings → Extensions)",
+                archive.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::OverridesSchema => {
             print!("{}", mcpgen::overrides::json_schema());
             Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 //! byte-identical files.
 
 mod deploy;
+pub mod install;
 mod manifest;
 mod readme;
 mod table;
@@ -68,6 +69,7 @@ pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<BTreeMap<String, Strin
         "deploy/kubernetes.yaml".to_string(),
         deploy::kubernetes(plan, options)?,
     );
+    files.extend(install::install_files(plan)?);
     let lock = Lock {
         version: 1,
         files: files

@@ -29,6 +29,26 @@ choose (`{{ env.mcp_token }}`, or OAuth with `{{ env.mcp_issuer }}` and
 `{{ env.mcp_resource }}`); `/healthz` and `/readyz` are its probes. `Dockerfile` builds a
 distroless image and `deploy/kubernetes.yaml` runs it.
 
+## Install
+
+The files under `install/` are filled in for this connector:
+
+- **Claude Code, one project:** `cargo install --path .` puts `{{ c.name }}` on your `PATH`; copy
+  `install/.mcp.json` to the project's root and export the variables it names (or
+  `claude mcp add {{ c.name }} -- {{ c.name }}`). Its `{{ c.name }}-remote` entry reaches a remote
+  deployment over HTTP with `{{ env.mcp_token }}` as the bearer token.
+- **Claude Code, a team:** `install/plugin/` is a plugin (copy the release binary to
+  `install/plugin/bin/{{ c.name }}`); `install/.claude-plugin/marketplace.json` publishes it, so
+  `claude plugin marketplace add ./install` then `claude plugin install {{ c.name }}` installs it,
+  asking each user for the settings (secrets kept in the system keychain).
+- **Claude Desktop:** `mcpgen bundle .` builds the release binary and packs `{{ c.name }}.mcpb`,
+  a desktop extension that asks for the settings when installed (double-click it, or Settings →
+  Extensions). Or merge `install/claude_desktop_config.json` into Claude Desktop's config with the
+  binary's absolute path (blank values are unset).
+- **Remote:** deploy with `Dockerfile` and `deploy/kubernetes.yaml`, protected with OAuth
+  (`{{ env.mcp_issuer }}`, `{{ env.mcp_resource }}`), and add its URL in Claude under Settings →
+  Connectors → Add custom connector.
+
 ## Configuration
 
 | variable | what it is |

@@ -20,11 +20,7 @@ use crate::engine::Engine;
 use crate::search::SearchIndex;
 use crate::table::{Connector, Tool, Toolset};
 
-pub(crate) const SEARCH: &str = "search_operations";
-pub(crate) const DESCRIBE: &str = "describe_operations";
-pub(crate) const CALL_READ: &str = "call_read_operation";
-pub(crate) const CALL_WRITE: &str = "call_write_operation";
-pub(crate) const ENABLE: &str = "enable_toolset";
+use mcpgen_contract::catalog::{CALL_READ, CALL_WRITE, DESCRIBE, ENABLE, SEARCH};
 
 /// Results a search gives unless asked for another number, and the most it gives.
 const DEFAULT_RESULTS: usize = 8;
