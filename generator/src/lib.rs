@@ -23,8 +23,6 @@ pub mod plan;
 pub mod refs;
 pub mod util;
 
-use std::collections::BTreeMap;
-
 pub use error::{Error, Result};
 
 /// Everything produced from one spec.
@@ -67,7 +65,7 @@ pub fn build(spec: &str, options: &plan::PlanOptions) -> Result<Generated> {
 pub fn files(
     generated: &Generated,
     runtime_dependency: emit::RuntimeDependency,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<emit::Files> {
     emit::emit(
         &generated.plan,
         &emit::EmitOptions {

@@ -1,11 +1,10 @@
 //! Writing a crate to a directory without ever leaving a half-written one, and comparing a
 //! directory with what would be written (`mcpgen check`).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use crate::emit::HOOKS_FILE;
+use crate::emit::{Files, HOOKS_FILE};
 use crate::error::{Error, Result};
 use crate::lock::Lock;
 
@@ -18,7 +17,7 @@ fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 
 /// Files the previous generation wrote (per its lock) that `files` no longer has. Files the user
 /// added are never in the lock, so they are never stale.
-pub fn stale(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>> {
+pub fn stale(out: &Path, files: &Files) -> Result<Vec<String>> {
     let previous = Lock::read(out)?;
     Ok(previous
         .files
@@ -38,7 +37,7 @@ fn is_inside(file: &str) -> bool {
 /// Writes `files` under `out`. A new directory is built beside it and moved into place whole; in an
 /// existing one each file is replaced atomically, the user's `src/hooks.rs` is kept, and files the
 /// previous generation wrote that no longer belong are removed. Returns the removed files.
-pub fn write(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<String>> {
+pub fn write(out: &Path, files: &Files) -> Result<Vec<String>> {
     if !out.exists() {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -102,7 +101,7 @@ fn real_path_inside(out: &Path, name: &str) -> Result<PathBuf> {
 
 /// Replaces `path` atomically with `content`, keeping the file's permissions (new files get
 /// the usual `rw-r--r--`).
-fn replace(out: &Path, path: &Path, content: &str) -> Result<()> {
+fn replace(out: &Path, path: &Path, content: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(out);
     std::fs::create_dir_all(dir).map_err(write_error(dir))?;
     let permissions = match std::fs::metadata(path) {
@@ -114,8 +113,7 @@ fn replace(out: &Path, path: &Path, content: &str) -> Result<()> {
         // Set after creation: the creation mode would be narrowed by the umask.
         std::fs::set_permissions(file.path(), permissions).map_err(write_error(path))?;
     }
-    file.write_all(content.as_bytes())
-        .map_err(write_error(path))?;
+    file.write_all(content).map_err(write_error(path))?;
     file.persist(path).map_err(|e| Error::Write {
         path: path.to_path_buf(),
         source: e.error,
@@ -136,11 +134,11 @@ fn new_file_permissions() -> Option<std::fs::Permissions> {
 
 /// The files under `out` that differ from `files` (missing or changed). `src/hooks.rs` only has to exist.
 /// Stale files (see [`stale`]) are reported by the caller.
-pub fn drift(out: &Path, files: &BTreeMap<String, String>) -> Vec<String> {
+pub fn drift(out: &Path, files: &Files) -> Vec<String> {
     let mut differing = Vec::new();
     for (name, content) in files {
         let path = out.join(name);
-        let ok = match std::fs::read_to_string(&path) {
+        let ok = match std::fs::read(&path) {
             Ok(actual) => name == HOOKS_FILE || actual == *content,
             Err(_) => false,
         };
@@ -205,16 +203,16 @@ mod tests {
     fn writes_new_directories_whole_and_keeps_hooks() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("crate");
-        let mut files = BTreeMap::new();
-        files.insert("src/main.rs".to_string(), "fn main() {}\n".to_string());
-        files.insert(HOOKS_FILE.to_string(), "// default\n".to_string());
+        let mut files = Files::new();
+        files.insert("src/main.rs".to_string(), b"fn main() {}\n".to_vec());
+        files.insert(HOOKS_FILE.to_string(), b"// default\n".to_vec());
         write(&out, &files).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("src/main.rs")).unwrap(),
             "fn main() {}\n"
         );
         std::fs::write(out.join(HOOKS_FILE), "// mine\n").unwrap();
-        files.insert("src/main.rs".to_string(), "fn main() { }\n".to_string());
+        files.insert("src/main.rs".to_string(), b"fn main() { }\n".to_vec());
         assert_eq!(drift(&out, &files), ["src/main.rs"]);
         write(&out, &files).unwrap();
         assert_eq!(

@@ -55,6 +55,9 @@ pub struct ConnectorOverrides {
     pub instructions: Option<String>,
     /// The API's default base URL (replaces the spec's `servers`); `PREFIX_BASE_URL` still wins.
     pub base_url: Option<String>,
+    /// A PNG icon for the desktop extension (`mcpgen bundle`), relative to this file; square,
+    /// at most 1 MiB.
+    pub icon: Option<String>,
     /// Put in front of every tool name (`shop_` → `shop_listOrders`).
     pub tool_prefix: Option<String>,
     /// The longest tool name, prefix included (16–64; default 64). `--max-name-len` wins.

@@ -516,3 +516,19 @@ fn the_overrides_file_chooses_another_request_media_type() {
         "{warned}"
     );
 }
+
+#[test]
+fn an_icon_must_be_a_png_beside_the_overrides_file() {
+    fails_with(
+        "connector:\n  name: shop\n  icon: missing.png\n",
+        &[
+            "overrides.yaml:3: connector.icon `missing.png`: cannot read",
+            "relative to the overrides file",
+        ],
+    );
+    // The file exists (it is the spec) but is not a PNG.
+    fails_with(
+        &format!("connector:\n  icon: {}\n", orders_spec()),
+        &["overrides.yaml:2: connector.icon", "not a PNG file"],
+    );
+}

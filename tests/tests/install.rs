@@ -158,13 +158,14 @@ async fn each_install_file_starts_the_connector() {
 #[tokio::test]
 async fn a_bundle_unpacks_and_starts_as_its_manifest_says() {
     // The connector built with the tests' profile, so nothing new is compiled.
-    mcpgen_e2e::connector_binary("orders");
+    // The shop example, as its overrides file names an icon.
+    mcpgen_e2e::connector_binary("shop");
     let dir = tempfile::tempdir().unwrap();
     let archive = mcpgen::bundle::bundle(
-        &orders_crate(),
+        &mcpgen_e2e::workspace().join("generated/shop"),
         &mcpgen::bundle::BundleOptions {
             profile: "dev".into(),
-            output: Some(dir.path().join("orders.mcpb")),
+            output: Some(dir.path().join("shop.mcpb")),
             target: None,
         },
     )
@@ -188,7 +189,12 @@ async fn a_bundle_unpacks_and_starts_as_its_manifest_says() {
         serde_json::json!(["linux"])
     );
     assert_eq!(manifest["server"]["type"], "binary");
-    assert_eq!(manifest["tools"].as_array().unwrap().len(), 14);
+    assert_eq!(manifest["tools"].as_array().unwrap().len(), 10);
+    assert_eq!(manifest["icon"], "icon.png");
+    assert_eq!(
+        std::fs::read(unpacked.join("icon.png")).unwrap(),
+        std::fs::read(mcpgen_e2e::workspace().join("specs/orders-icon.png")).unwrap()
+    );
     let mut values: HashMap<String, String> =
         [("__dirname".to_string(), unpacked.display().to_string())].into();
     // The host fills `user_config` from what the user entered: here the API key, and every
@@ -208,6 +214,6 @@ async fn a_bundle_unpacks_and_starts_as_its_manifest_says() {
             Era::Modern
         )
         .await,
-        14
+        10
     );
 }

@@ -90,7 +90,7 @@ pub static CONNECTOR: Connector = Connector {
     tools: TOOLS,
     listing: Listing::Full,
     toolsets: &[],
-    source_hash: "9804866ae8090d309e6cd3cd67e1ead7b2a673c9f2640b0ac9d56d473a0386c6",
+    source_hash: "ce196ba76b45b906e3cd27dbc0b60f93f865f319da7a8a44fe709a0ec935852a",
     generator_version: "0.1.0",
 };
 static TOOLS: &[Tool] = &[

@@ -310,7 +310,7 @@ fn mcpb_manifest(plan: &Plan, settings: &[Setting]) -> Value {
             .map(|(name, description)| json!({"name": name, "description": description}))
             .collect(),
     };
-    json!({
+    let mut manifest = json!({
         "manifest_version": "0.3",
         "name": c.name,
         "display_name": c.title,
@@ -329,5 +329,10 @@ fn mcpb_manifest(plan: &Plan, settings: &[Setting]) -> Value {
         },
         "user_config": user_config(settings, true),
         "tools": tools,
-    })
+    });
+    if c.icon.is_some() {
+        // Written beside the manifest (`emit::MCPB_ICON`), so the path is the file's name.
+        manifest["icon"] = Value::String("icon.png".into());
+    }
+    manifest
 }

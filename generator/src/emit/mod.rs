@@ -49,9 +49,15 @@ impl RuntimeDependency {
 
 const GENERATOR_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// A crate's files: contents by path relative to its root.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// Where `mcpgen bundle` finds the icon the overrides file names.
+pub const MCPB_ICON: &str = "install/mcpb/icon.png";
+
 /// All files of the crate, by path relative to its root.
-pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<BTreeMap<String, String>> {
-    let mut files = BTreeMap::new();
+pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<Files> {
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
     files.insert(
         "Cargo.toml".to_string(),
         manifest::cargo_toml(plan, options)?,
@@ -70,18 +76,29 @@ pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<BTreeMap<String, Strin
         deploy::kubernetes(plan, options)?,
     );
     files.extend(install::install_files(plan)?);
+    let icon = plan.connector.icon.as_ref().map(|_| MCPB_ICON.to_string());
+    let mut owned: Vec<String> = files
+        .keys()
+        .filter(|f| *f != HOOKS_FILE)
+        .cloned()
+        .chain(icon)
+        .collect();
+    owned.sort();
+    owned.push(LOCK_FILE.to_string());
     let lock = Lock {
         version: 1,
-        files: files
-            .keys()
-            .filter(|f| *f != HOOKS_FILE)
-            .cloned()
-            .chain([LOCK_FILE.to_string()])
-            .collect(),
+        files: owned,
         tools: plan.lock_names(),
         renamed: plan.chosen_names(),
     };
     files.insert(LOCK_FILE.to_string(), lock.render()?);
+    let mut files: Files = files
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect();
+    if let Some(icon) = &plan.connector.icon {
+        files.insert(MCPB_ICON.to_string(), icon.clone());
+    }
     Ok(files)
 }
 

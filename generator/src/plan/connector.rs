@@ -8,7 +8,10 @@ use super::catalog::ListingPlan;
 use super::customise::Settings;
 use super::{AuthPlan, ConnectorPlan, EnvVar, SchemePlan};
 use crate::ir::{Api, ApiServer, OAuthFlowKind, SchemeKind, SecurityScheme};
-use crate::overrides::ConnectorOverrides;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::overrides::{ConnectorOverrides, Overrides};
 
 /// The connector's plan: the overrides file's words where it has them, else the spec's.
 pub fn connector_plan(
@@ -46,7 +49,45 @@ pub fn connector_plan(
         security_schemes,
         tool_prefix: settings.tool_prefix,
         listing,
+        icon: None,
     }
+}
+
+/// The largest icon a bundle carries.
+const ICON_MAX_BYTES: usize = 1 << 20;
+
+/// The icon `connector.icon` names, relative to the overrides file: read, and checked to be a PNG.
+pub fn icon(overrides: &Overrides) -> Result<Option<Vec<u8>>> {
+    let Some(name) = &overrides.spec.connector.icon else {
+        return Ok(None);
+    };
+    let fail = |message: String| {
+        overrides.error(
+            &["connector", "icon"],
+            format!("connector.icon `{name}`: {message}"),
+        )
+    };
+    let base = Path::new(&overrides.file).parent().unwrap_or(Path::new(""));
+    let path = base.join(name);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        fail(format!(
+            "cannot read {}: {e}; the path is relative to the overrides file",
+            path.display()
+        ))
+    })?;
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(PNG_SIGNATURE) {
+        return Err(fail(
+            "not a PNG file; desktop extensions take a PNG icon (e.g. 512×512)".into(),
+        ));
+    }
+    if bytes.len() > ICON_MAX_BYTES {
+        return Err(fail(format!(
+            "{} bytes; an icon may have at most {ICON_MAX_BYTES}",
+            bytes.len()
+        )));
+    }
+    Ok(Some(bytes))
 }
 
 fn first_paragraph(text: &str) -> String {

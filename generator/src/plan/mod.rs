@@ -91,6 +91,9 @@ pub struct ConnectorPlan {
     pub tool_prefix: String,
     /// How `tools/list` presents the tools, and why.
     pub listing: catalog::ListingPlan,
+    /// The PNG the overrides file names, read and checked.
+    #[serde(skip)]
+    pub icon: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,8 +273,13 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         tools.push(draft.finish());
     }
     let listing = catalog::listing(api, &tools, &operations, options.overrides.as_ref())?;
-    let connector =
+    let icon = match &options.overrides {
+        Some(o) => connector::icon(o)?,
+        None => None,
+    };
+    let mut connector =
         connector::connector_plan(api, custom.connector(), settings, security_schemes, listing);
+    connector.icon = icon;
     Ok(Plan {
         connector,
         tools,
