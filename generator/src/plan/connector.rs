@@ -81,6 +81,21 @@ pub fn icon(overrides: &Overrides) -> Result<Option<Vec<u8>>> {
             "not a PNG file; desktop extensions take a PNG icon (e.g. 512×512)".into(),
         ));
     }
+    // The IHDR chunk comes first: width and height at bytes 16..24.
+    let dimension = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    match (dimension(16), dimension(20)) {
+        (Some(w), Some(h)) if w == h && w > 0 => {}
+        (Some(w), Some(h)) => {
+            return Err(fail(format!(
+                "{w}×{h} pixels; an icon must be square (e.g. 512×512)"
+            )));
+        }
+        _ => return Err(fail("a truncated PNG file".into())),
+    }
     if bytes.len() > ICON_MAX_BYTES {
         return Err(fail(format!(
             "{} bytes; an icon may have at most {ICON_MAX_BYTES}",
