@@ -53,14 +53,27 @@ fn settings(plan: &Plan) -> Vec<Setting> {
             url.replace(&format!("{{{}}}", v.name), &v.default)
         })
     });
-    // No default value: set, it would replace the server variables below.
-    let url_description = match &default_url {
-        Some(url) => format!("The API's base URL, path prefix included (blank: {url})"),
-        None => "The API's base URL, path prefix included".into(),
+    let has_variables = server.is_some_and(|s| !s.variables.is_empty());
+    // With server variables the URL has no default value: set, it would replace the variables.
+    let (url_description, url_default) = match &default_url {
+        Some(url) if has_variables => (
+            format!("The API's base URL, path prefix included (blank: {url})"),
+            None,
+        ),
+        Some(url) => (
+            "The API's base URL, path prefix included".to_string(),
+            Some(url.clone()),
+        ),
+        None => ("The API's base URL, path prefix included".to_string(), None),
     };
     let mut settings = vec![Setting {
         required: default_url.is_none(),
-        ..plain(names.base_url(), "API base URL", url_description, None)
+        ..plain(
+            names.base_url(),
+            "API base URL",
+            url_description,
+            url_default,
+        )
     }];
     for v in server.map(|s| s.variables.as_slice()).unwrap_or_default() {
         settings.push(plain(
