@@ -282,7 +282,8 @@ impl Engine {
         }
     }
 
-    /// The answer as the model gets it: a refused redirect explained, anything else mapped.
+    /// The answer as the model gets it: a refused redirect explained, anything else read within
+    /// the tool's budget and mapped.
     async fn answer(
         &self,
         tool: &Tool,
@@ -314,7 +315,12 @@ impl Engine {
         let content_type = header("content-type");
         let request_id = header("x-request-id").or_else(|| header("x-correlation-id"));
         let reason = status.canonical_reason().unwrap_or("").to_string();
-        let body = match response.bytes().await {
+        let declared_length = response.content_length();
+        let budget = response::Budget::for_tool(
+            tool,
+            tool.response_limit.unwrap_or(self.config.response_limit),
+        );
+        let body = match response::read_body(response, budget.byte_cap()).await {
             Ok(b) => b,
             Err(e) => {
                 return ToolOutput::error(format!(
@@ -329,12 +335,10 @@ impl Engine {
             reason: &reason,
             content_type: content_type.as_deref(),
             request_id: request_id.as_deref(),
-            body: &body,
+            body: &body.bytes,
+            cut: body.cut,
+            declared_length,
         };
-        let budget = response::Budget::for_tool(
-            tool,
-            tool.response_limit.unwrap_or(self.config.response_limit),
-        );
         scrub_output(
             response::map(&received, tool.name, &budget),
             &prepared.secrets,
