@@ -1,6 +1,7 @@
 //! The engine runs one tool call, start to end: check the arguments, choose credentials,
-//! prepare the request, send it (with timeout, cancellation and bounded retries), and map the
-//! response — with credentials scrubbed from whatever the model sees.
+//! prepare the request, send it (with timeout, cancellation and bounded retries), read at most
+//! the budget's worth of the answer and map it — with credentials scrubbed from whatever the
+//! client sees, hooks' additions included.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +20,7 @@ use crate::error::Error;
 use crate::hooks::DynHooks;
 use crate::request::{self, Prepared};
 use crate::response::{self, Received, ToolOutput};
-use crate::scrub::{scrub, scrub_output};
+use crate::scrub::Secrets;
 use crate::table::{Connector, Tool};
 use crate::tokens::TokenCache;
 
@@ -155,20 +156,32 @@ impl Engine {
             return ToolOutput::error("arguments must be an object");
         };
         arguments::apply_presets(tool, args);
+        let mut secrets = self.secrets();
         let output = tokio::select! {
-            output = self.execute(tool, args, forwarded) => output,
+            output = self.execute(tool, args, forwarded, &mut secrets) => output,
             () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
         };
-        self.hooks.after_response(tool, output).await
+        let output = secrets.scrub_output(output);
+        // Hooks may add text; what leaves is scrubbed again.
+        secrets.scrub_output(self.hooks.after_response(tool, output).await)
+    }
+
+    /// The secrets every result is scrubbed of: the configured credentials and the tokens in use.
+    fn secrets(&self) -> Secrets {
+        let mut secrets = self.config.secrets.clone();
+        secrets.extend(&self.tokens.secrets());
+        secrets
     }
 
     /// Sends the request for `args` until there is an answer to give: retrying once with a fresh
     /// OAuth token after a 401, and idempotent calls after a 429/503 that says when to retry.
+    /// `secrets` gains what each request carried (forwarded headers, hooks' own).
     async fn execute(
         &self,
         tool: &'static Tool,
         args: &Map<String, Value>,
         forwarded: &[(String, String)],
+        secrets: &mut Secrets,
     ) -> ToolOutput {
         let route = match self.route(tool) {
             Ok(r) => r,
@@ -177,19 +190,22 @@ impl Engine {
         let mut fresh_token = false;
         let mut retries = 0;
         loop {
-            let prepared = match self
+            let prepared = self
                 .prepare(tool, &route, args, forwarded, fresh_token)
-                .await
-            {
+                .await;
+            // A token fetched just now is in use from here on.
+            secrets.extend(&self.tokens.secrets());
+            let prepared = match prepared {
                 Ok(p) => p,
                 Err(output) => return output,
             };
+            secrets.extend(&Secrets::of(prepared.secrets.iter().map(String::as_str)));
             let answer = match self.send(tool, &route, &prepared).await {
                 Ok(a) => a,
-                Err(output) => return scrub_output(output, &prepared.secrets),
+                Err(output) => return output,
             };
             match next_step(tool, &route, answer, fresh_token, retries) {
-                Next::Answer(answer) => return self.answer(tool, answer, &prepared).await,
+                Next::Answer(answer) => return self.answer(tool, answer, secrets).await,
                 Next::RetryWithFreshToken => fresh_token = true,
                 Next::RetryAfter(wait) => {
                     retries += 1;
@@ -228,7 +244,8 @@ impl Engine {
         if let Err(message) =
             auth::apply(&mut prepared, &route.selected, &self.tokens, fresh_token).await
         {
-            return Err(ToolOutput::error(scrub(&message, &prepared.secrets)));
+            // Scrubbed by the caller: a token endpoint may echo the client secret.
+            return Err(ToolOutput::error(message));
         }
         // Per-caller headers win over the connector's own credentials for this call.
         for (name, value) in forwarded {
@@ -283,12 +300,13 @@ impl Engine {
     }
 
     /// The answer as the model gets it: a refused redirect explained, anything else read within
-    /// the tool's budget and mapped.
+    /// the tool's budget (text bodies scrubbed before they are cut, so no part of a secret
+    /// survives a cut) and mapped.
     async fn answer(
         &self,
         tool: &Tool,
         response: reqwest::Response,
-        prepared: &Prepared,
+        secrets: &Secrets,
     ) -> ToolOutput {
         let status = response.status();
         let header = |name: &str| {
@@ -301,16 +319,13 @@ impl Engine {
         if status.is_redirection() {
             // Only a redirect the policy refused gets here: it leaves the API's origin.
             let target = header("location").unwrap_or_default();
-            return scrub_output(
-                ToolOutput::error(format!(
-                    "`{}`: HTTP {} {}: the API redirects to {target}, which is outside its origin; \
-                     redirects are followed only within the API's origin (credentials must not travel on), so nothing more was fetched",
-                    tool.name,
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("")
-                )),
-                &prepared.secrets,
-            );
+            return ToolOutput::error(format!(
+                "`{}`: HTTP {} {}: the API redirects to {target}, which is outside its origin; \
+                 redirects are followed only within the API's origin (credentials must not travel on), so nothing more was fetched",
+                tool.name,
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            ));
         }
         let content_type = header("content-type");
         let request_id = header("x-request-id").or_else(|| header("x-correlation-id"));
@@ -330,19 +345,17 @@ impl Engine {
                 ));
             }
         };
+        let bytes = secrets.scrub_body(body.bytes);
         let received = Received {
             status: status.as_u16(),
             reason: &reason,
             content_type: content_type.as_deref(),
             request_id: request_id.as_deref(),
-            body: &body.bytes,
+            body: &bytes,
             cut: body.cut,
             declared_length,
         };
-        scrub_output(
-            response::map(&received, tool.name, &budget),
-            &prepared.secrets,
-        )
+        response::map(&received, tool.name, &budget)
     }
 }
 
