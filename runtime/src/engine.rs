@@ -237,10 +237,9 @@ impl Engine {
         forwarded: &[(String, String)],
         fresh_token: bool,
     ) -> Result<Prepared, ToolOutput> {
-        let mut prepared = request::build(tool, &route.base_url, args, &self.config.file_roots)
-            .map_err(|message| {
-                ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
-            })?;
+        let mut prepared = self.build(tool, route, args).await.map_err(|message| {
+            ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
+        })?;
         if let Err(message) =
             auth::apply(&mut prepared, &route.selected, &self.tokens, fresh_token).await
         {
@@ -254,6 +253,32 @@ impl Engine {
         }
         self.hooks.before_request(tool, &mut prepared).await;
         Ok(prepared)
+    }
+
+    /// The request for `args`. Where file roots are allowed, a `file:` argument is read, and
+    /// reading blocks: the request is then built on the blocking pool, within the tool's timeout,
+    /// so a slow file can hold neither an async thread nor the call past its time.
+    async fn build(
+        &self,
+        tool: &'static Tool,
+        route: &Route,
+        args: &Map<String, Value>,
+    ) -> Result<Prepared, String> {
+        let roots = &self.config.file_roots;
+        if roots.is_empty() {
+            return request::build(tool, &route.base_url, args, roots);
+        }
+        let (base, args, roots) = (route.base_url.clone(), args.clone(), roots.clone());
+        let building =
+            tokio::task::spawn_blocking(move || request::build(tool, &base, &args, &roots));
+        match tokio::time::timeout(route.timeout, building).await {
+            Ok(Ok(built)) => built,
+            Ok(Err(_)) => Err("building the request failed".into()),
+            Err(_) => Err(format!(
+                "reading its file arguments took longer than the tool's timeout of {} s",
+                route.timeout.as_secs_f64()
+            )),
+        }
     }
 
     /// Sends one attempt; a transport failure becomes the call's error.

@@ -1,12 +1,13 @@
 //! Memory is bounded by configuration, never by the API: a huge or endless answer is read only up
 //! to the byte cap the response budget gives, and every kind of content — text, structured
-//! content, error details, images — is held to the budget.
+//! content, error details, images — is held to the budget. A FIFO among the allowed files cannot
+//! freeze the connector.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcpgen_e2e::api::{Api, Reply};
-use mcpgen_e2e::client::{Client, Era};
+use mcpgen_e2e::client::{Client, Era, text};
 use serde_json::{Value, json};
 
 /// An API whose every answer is the reply the test sets last.
@@ -118,5 +119,52 @@ async fn every_kind_of_content_obeys_the_budget() {
         said.contains("20000 bytes of image/png, not returned"),
         "{said}"
     );
+    client.close().await;
+}
+
+/// A FIFO inside an allowed directory is refused at once: opening it would wait for a writer
+/// forever, and while two calls waited, nothing else (not even `ping`) was answered.
+#[tokio::test]
+async fn a_fifo_among_the_allowed_files_freezes_nothing() {
+    let allowed = tempfile::tempdir().unwrap();
+    let fifo = allowed.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (api, _next) = api().await;
+    let env = [
+        ("DIALECTS_BASE_URL", format!("{}/base", api.url())),
+        (
+            "DIALECTS_FILE_ROOTS",
+            allowed.path().to_string_lossy().into_owned(),
+        ),
+    ];
+    let client = Client::start(&mcpgen_e2e::connector_binary("dialects"), &env, Era::Legacy).await;
+    let by_path = json!({"body": format!("file:{}", fifo.display())});
+    let (first, second, ping) = tokio::time::timeout(Duration::from_secs(30), async {
+        tokio::join!(
+            client.call("bodyBinary", by_path.clone()),
+            client.call("bodyBinary", by_path.clone()),
+            async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                client
+                    .service
+                    .send_request(rmcp::model::ClientRequest::PingRequest(
+                        rmcp::model::PingRequest::default(),
+                    ))
+                    .await
+            }
+        )
+    })
+    .await
+    .expect("calls naming a FIFO must not block the connector");
+    for r in [first.unwrap(), second.unwrap()] {
+        assert_eq!(r.is_error, Some(true));
+        assert!(text(&r).contains("not a regular file"), "{}", text(&r));
+    }
+    assert!(ping.is_ok(), "{ping:?}");
+    assert!(api.take().is_empty(), "nothing is sent");
     client.close().await;
 }
