@@ -89,6 +89,9 @@ impl Protection {
                 names.mcp_issuer()
             ))),
             (Some(token), None) => {
+                // From a file (a Kubernetes Secret), the token often ends in a line break that no
+                // client sends: kept, it would lock every client out.
+                let token = token.trim();
                 if token.len() < 16 {
                     return Err(Error::variable(
                         names.mcp_token(),

@@ -9,6 +9,8 @@ mod confirm;
 #[cfg(feature = "conformance-fixtures")]
 pub(crate) mod fixtures;
 pub(crate) mod layer;
+mod malformed;
+mod stdio;
 pub(crate) mod tools;
 
 use std::sync::Arc;
@@ -16,11 +18,11 @@ use std::sync::Arc;
 #[allow(deprecated)] // LoggingLevel, SetLevelRequestParams: see `set_level`
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
-    CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    LoggingLevel, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams,
-    SubscribeRequestParams, UnsubscribeRequestParams,
+    CompleteResult, ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ResourceContents, ServerCapabilities,
+    ServerConfig, SetLevelRequestParams, SubscribeRequestParams, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -109,7 +111,7 @@ impl<H: Handler> McpServer<H> {
             "serving MCP over stdio (non-blocking when both streams are pipes)"
         );
         let running = self
-            .serve(rmcp::transport::stdio_pipes())
+            .serve(stdio::transport())
             .await
             .map_err(|e| Error::Session(format!("failed to start: {e}")))?;
         running
@@ -123,16 +125,12 @@ impl<H: Handler> McpServer<H> {
     /// only `hosts` in `Host` and their origins in `Origin`. Cancelling the token ends every
     /// session.
     pub(crate) fn http_service(self, hosts: Vec<String>) -> (HttpService<H>, CancellationToken) {
+        // `:*` matches any port and none (an origin on the scheme's default port); a pattern
+        // without a port would mean the same today, but rmcp warns about each such pattern on
+        // every start because its meaning is to change.
         let origins: Vec<String> = hosts
             .iter()
-            .flat_map(|h| {
-                [
-                    format!("http://{h}:*"),
-                    format!("https://{h}:*"),
-                    format!("http://{h}"),
-                    format!("https://{h}"),
-                ]
-            })
+            .flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")])
             .collect();
         let config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(hosts)
@@ -311,6 +309,15 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         _context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         self.handler.unsubscribe(request).await
+    }
+
+    /// Requests rmcp could not type: unknown methods, and known ones with malformed params.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, McpError> {
+        Err(malformed::error(&request))
     }
 
     // `logging/setLevel` is deprecated in 2026-07-28 but legacy clients still send it.
