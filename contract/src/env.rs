@@ -12,6 +12,10 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_RESPONSE_LIMIT: usize = 100_000;
 /// Seconds an HTTP server's shutdown waits for running tool calls.
 pub const DEFAULT_SHUTDOWN_SECS: u64 = 20;
+/// Times an idempotent call is tried again after a failed connection, 429, 502, 503 or 504.
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Requests to the API at once, from all calls together.
+pub const DEFAULT_CONCURRENCY: usize = 64;
 
 /// The names of one connector's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +73,14 @@ impl EnvNames {
     /// Characters of a response given to the model.
     pub fn response_limit(&self) -> String {
         self.var("RESPONSE_LIMIT")
+    }
+    /// Times an idempotent call is tried again.
+    pub fn retries(&self) -> String {
+        self.var("RETRIES")
+    }
+    /// Requests to the API at once.
+    pub fn concurrency(&self) -> String {
+        self.var("CONCURRENCY")
     }
     /// The stderr log filter.
     pub fn log(&self) -> String {
@@ -149,6 +161,18 @@ impl EnvNames {
             plain(
                 self.listing(),
                 "`full` (one tool per operation) or `catalog` (tools to search, describe and call them): replaces the listing chosen at generation".into(),
+            ),
+            plain(
+                self.retries(),
+                format!(
+                    "times an idempotent call is tried again after a failed connection or a 429, 502, 503 or 504 (honouring Retry-After, within the timeout; default {DEFAULT_RETRIES}, 0: never)"
+                ),
+            ),
+            plain(
+                self.concurrency(),
+                format!(
+                    "requests to the API at once; more calls wait for their turn, within their timeout (default {DEFAULT_CONCURRENCY})"
+                ),
             ),
             plain(
                 self.file_roots(),

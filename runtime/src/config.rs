@@ -8,7 +8,8 @@ use std::fmt;
 use std::time::Duration;
 
 use mcpgen_contract::env::{
-    DEFAULT_RESPONSE_LIMIT, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
+    DEFAULT_CONCURRENCY, DEFAULT_RESPONSE_LIMIT, DEFAULT_RETRIES, DEFAULT_SHUTDOWN_SECS,
+    DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
 };
 
 use crate::error::Error;
@@ -140,6 +141,10 @@ pub(crate) struct Config {
     pub(crate) base_url: Option<String>,
     pub(crate) timeout: Duration,
     pub(crate) response_limit: usize,
+    /// Times an idempotent call is tried again (`PREFIX_RETRIES`).
+    pub(crate) retries: u32,
+    /// Requests to the API at once (`PREFIX_CONCURRENCY`), at least 1.
+    pub(crate) concurrency: usize,
     /// By security scheme key; only the configured ones.
     pub(crate) credentials: HashMap<&'static str, Credential>,
     /// Inbound HTTP headers passed on to the API, as (inbound, outbound) names.
@@ -274,6 +279,16 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
             .map_err(|_| Error::variable(var, format!("`{v}` is not a number of characters")))
     }
 
+    /// A whole number of `what`, or `default` when unset.
+    fn number<T: std::str::FromStr>(&self, var: &str, default: T, what: &str) -> Result<T, Error> {
+        let Some(v) = self.get(var) else {
+            return Ok(default);
+        };
+        v.trim()
+            .parse::<T>()
+            .map_err(|_| Error::variable(var, format!("`{v}` is not a number of {what}")))
+    }
+
     /// The credential configured for `scheme`, if all it needs is set.
     fn credential(
         &self,
@@ -371,6 +386,10 @@ impl Config {
             base_url: env.base_url(&names.base_url())?,
             timeout: env.timeout(&names.timeout_secs())?,
             response_limit: env.response_limit(&names.response_limit())?,
+            retries: env.number(&names.retries(), DEFAULT_RETRIES, "retries")?,
+            concurrency: env
+                .number(&names.concurrency(), DEFAULT_CONCURRENCY, "requests")?
+                .max(1),
             file_roots: FileRoots::load(
                 &names.file_roots(),
                 env.get(&names.file_roots()).as_deref(),

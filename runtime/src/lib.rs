@@ -4,7 +4,7 @@
 //! hooks see each [`Prepared`] request and each [`ToolOutput`] (made of [`Part`]s). That is the
 //! whole public interface. Inside, one module per idea: `cli` (flags, `--help`),
 //! `config` (environment), `engine` (one tool call: `arguments`, `request` with `encode` and
-//! `body`, `auth` with `tokens`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
+//! `body`, `auth` with `tokens`, `retry`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
 //! stack of handler layers), `http` and `protect` (serving remotely), `logging` (stderr).
 //!
 //! # Migrating `src/hooks.rs` from mcpgen 0.1
@@ -49,6 +49,7 @@ mod mcp;
 mod protect;
 mod request;
 mod response;
+mod retry;
 mod scrub;
 mod search;
 pub mod table;
