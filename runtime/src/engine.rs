@@ -148,7 +148,11 @@ impl Engine {
 
     /// Checks `args` against tool `index`'s input schema; the error names each bad argument.
     pub(crate) fn validate(&self, index: usize, args: &Value) -> Result<(), String> {
-        self.schemas.validate(index, args)
+        // Integers beyond 64 bits travel marked; the schema sees them as numbers.
+        match crate::bigint::approximate(args) {
+            Some(numbers) => self.schemas.validate(index, &numbers),
+            None => self.schemas.validate(index, args),
+        }
     }
 
     /// Runs tool `index` with `args`; cancelling `cancel` aborts the upstream request.
@@ -349,9 +353,10 @@ impl Engine {
         Ok(prepared)
     }
 
-    /// The request for `args`. Where file roots are allowed, a `file:` argument is read, and
-    /// reading blocks: the request is then built on the blocking pool, within the tool's timeout,
-    /// so a slow file can hold neither an async thread nor the call past its time.
+    /// The request for `args`, with integers beyond 64 bits as the client wrote them. Where file
+    /// roots are allowed, a `file:` argument is read, and reading blocks: the request is then
+    /// built on the blocking pool, within the tool's timeout, so a slow file can hold neither an
+    /// async thread nor the call past its time.
     async fn build(
         &self,
         tool: &'static Tool,
@@ -359,20 +364,25 @@ impl Engine {
         args: &Map<String, Value>,
     ) -> Result<Prepared, String> {
         let roots = &self.config.file_roots;
-        if roots.is_empty() {
-            return request::build(tool, &route.base_url, args, roots);
-        }
-        let (base, args, roots) = (route.base_url.clone(), args.clone(), roots.clone());
-        let building =
-            tokio::task::spawn_blocking(move || request::build(tool, &base, &args, &roots));
-        match tokio::time::timeout_at(route.deadline, building).await {
-            Ok(Ok(built)) => built,
-            Ok(Err(_)) => Err("building the request failed".into()),
-            Err(_) => Err(format!(
-                "reading its file arguments took longer than the tool's timeout of {} s",
-                route.timeout.as_secs_f64()
-            )),
-        }
+        let mut prepared = if roots.is_empty() {
+            request::build(tool, &route.base_url, args, roots)?
+        } else {
+            let (base, args, roots) = (route.base_url.clone(), args.clone(), roots.clone());
+            let building =
+                tokio::task::spawn_blocking(move || request::build(tool, &base, &args, &roots));
+            match tokio::time::timeout_at(route.deadline, building).await {
+                Ok(Ok(built)) => built?,
+                Ok(Err(_)) => return Err("building the request failed".into()),
+                Err(_) => {
+                    return Err(format!(
+                        "reading its file arguments took longer than the tool's timeout of {} s",
+                        route.timeout.as_secs_f64()
+                    ));
+                }
+            }
+        };
+        crate::bigint::restore(&mut prepared);
+        Ok(prepared)
     }
 
     /// Sends one attempt, within the time the call has left.

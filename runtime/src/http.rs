@@ -103,9 +103,13 @@ fn router<H: Handler>(
     engine: Arc<Engine>,
     protection: &Protection,
 ) -> axum::Router {
-    let mcp = axum::Router::new().nest_service("/mcp", service).layer(
-        axum::middleware::from_fn_with_state(protection.clone(), protect::guard),
-    );
+    let mcp = axum::Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn(exact_integers))
+        .layer(axum::middleware::from_fn_with_state(
+            protection.clone(),
+            protect::guard,
+        ));
     let router = axum::Router::new()
         .merge(mcp)
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
@@ -117,6 +121,28 @@ fn router<H: Handler>(
         Protection::OAuth(rs) => with_resource_metadata(router, rs),
         _ => router,
     }
+}
+
+/// A POST to `/mcp` with its integers beyond 64 bits marked ([`crate::bigint`]) before rmcp
+/// parses it; a body over the limit is refused here as rmcp would refuse it.
+async fn exact_integers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::mcp::MAX_REQUEST_BODY).await else {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let body = match crate::bigint::mark(&bytes) {
+        Some(marked) => axum::body::Body::from(marked),
+        None => axum::body::Body::from(bytes),
+    };
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 /// Ready when the API answers at all.

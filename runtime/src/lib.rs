@@ -3,8 +3,8 @@
 //! A generated crate holds only data — its [`table`] — and calls [`run`] with its [`Hooks`];
 //! hooks see each [`Prepared`] request and each [`ToolOutput`] (made of [`Part`]s). That is the
 //! whole public interface. Inside, one module per idea: `cli` (flags, `--help`),
-//! `config` (environment), `engine` (one tool call: `arguments`, `request` with `encode` and
-//! `body`, `auth` with `tokens`, `retry`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
+//! `config` (environment), `engine` (one tool call: `arguments` with `bigint`, `request` with
+//! `encode` and `body`, `auth` with `tokens`, `retry`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
 //! stack of handler layers), `http` and `protect` (serving remotely), `logging` (stderr).
 //!
 //! # Migrating `src/hooks.rs` from mcpgen 0.1
@@ -32,6 +32,7 @@
 
 mod arguments;
 mod auth;
+mod bigint;
 mod body;
 mod brackets;
 mod cli;

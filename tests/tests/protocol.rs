@@ -295,11 +295,16 @@ impl Raw {
 async fn every_malformed_line_gets_its_json_rpc_error() {
     let mut raw = Raw::start(&mcpgen_e2e::connector_binary("orders"), &[]).await;
     let too_long = vec![b' '; 16 * 1024 * 1024 + 1];
-    let cases: [(&[u8], i64); 5] = [
+    let cases: [(&[u8], i64); 7] = [
         (br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":NaN}"#, -32700),
         (br#"{"jsonrpc":"2.0","id":2,"method":"ping""#, -32700),
         (&too_long, -32700),
-        (b"1e400", -32600),
+        (b"1e400", -32700),
+        (
+            br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"getOrder","arguments":{"x":1e400}}}"#,
+            -32700,
+        ),
+        (b"[1, 2]", -32600),
         (
             br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"getOrder","arguments":["ord_1"]}}"#,
             -32602,
@@ -334,4 +339,28 @@ async fn integers_beyond_64_bits_reach_the_api_exactly() {
     assert_eq!(raw.answer().await["result"]["isError"], false);
     assert_eq!(api.one().query(), format!("R={big}&G=1&B=2"));
     let _ = raw.child.kill().await;
+
+    // The same over HTTP, as a 2026-07-28 client sends it.
+    let server =
+        mcpgen_e2e::served::start_connector("dialects", &["--http", "127.0.0.1:0"], &env).await;
+    let call = format!(
+        r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}}}},"name":"bodyJson","arguments":{{"body":{{"name":"n","color":{{"R":{big},"G":1,"B":2}}}}}}}}}}"#
+    );
+    let response = reqwest::Client::new()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "bodyJson")
+        .body(call)
+        .send()
+        .await
+        .unwrap();
+    let reply = mcpgen_e2e::served::answer(&response.text().await.unwrap());
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    assert_eq!(
+        String::from_utf8(api.one().body).unwrap(),
+        format!(r#"{{"name":"n","color":{{"R":{big},"G":1,"B":2}}}}"#)
+    );
 }

@@ -35,6 +35,10 @@ use crate::response::{Part, ToolOutput};
 use crate::table::Connector;
 use layer::{Handler, Session};
 
+/// The largest JSON-RPC message accepted over HTTP (rmcp's default, stated so that the runtime's
+/// own reading of request bodies uses the same bound).
+pub(crate) const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
+
 /// Tools per `tools/list` page; large APIs are paginated.
 const PAGE_SIZE: usize = 200;
 /// How long clients may cache list results (2026-07-28 `ttlMs`): the table never changes while
@@ -133,6 +137,7 @@ impl<H: Handler> McpServer<H> {
             .flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")])
             .collect();
         let config = StreamableHttpServerConfig::default()
+            .with_max_request_body_bytes(MAX_REQUEST_BODY)
             .with_allowed_hosts(hosts)
             .with_allowed_origins(origins)
             .enforce_origin_validation();

@@ -3,7 +3,8 @@
 //! that is not JSON (`NaN`, a broken object) or is longer than [`MAX_LINE`] is answered with a
 //! JSON-RPC parse error (-32700), and JSON that is no JSON-RPC message with an invalid-request
 //! error (-32600, with its `id` when it has one), as JSON-RPC 2.0 prescribes. Notifications are
-//! never answered. Lines leave through one writer task, so answers never interleave.
+//! never answered. Lines leave through one writer task, so answers never interleave. Integers
+//! beyond 64 bits in arguments are marked before parsing ([`crate::bigint`]).
 
 use rmcp::RoleServer;
 use rmcp::model::{ClientJsonRpcMessage, ErrorData, RequestId, ServerJsonRpcMessage};
@@ -100,6 +101,8 @@ impl<R: AsyncRead + Unpin + Send> Lines<R> {
 /// The message a line holds, or the answer it gets (as a line; none for a notification).
 fn parse(line: &[u8]) -> Result<ClientJsonRpcMessage, Option<Vec<u8>>> {
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let marked = crate::bigint::mark(line);
+    let line = marked.as_deref().unwrap_or(line);
     let e = match serde_json::from_slice::<ClientJsonRpcMessage>(line) {
         Ok(message) => return Ok(message),
         Err(e) => e,
