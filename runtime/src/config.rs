@@ -8,12 +8,14 @@ use std::fmt;
 use std::time::Duration;
 
 use mcpgen_contract::env::{
-    DEFAULT_CONCURRENCY, DEFAULT_RESPONSE_LIMIT, DEFAULT_RETRIES, DEFAULT_SHUTDOWN_SECS,
-    DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
+    DEFAULT_CONCURRENCY, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CALLER, DEFAULT_RESPONSE_LIMIT, DEFAULT_RETRIES,
+    DEFAULT_SESSION_IDLE_SECS, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
 };
 
 use crate::error::Error;
 use crate::files::FileRoots;
+use crate::mcp::sessions::SessionLimits;
 use crate::scrub::Secrets;
 use crate::table::{Auth, Connector, Listing, SecurityScheme, ServerUrl};
 
@@ -131,6 +133,49 @@ pub(crate) fn drain_time(c: &Connector, env: impl Fn(&str) -> Option<String>) ->
             DEFAULT_DRAIN
         }
     }
+}
+
+/// How much the HTTP endpoint takes on at once, and how long it waits for a slow client.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerLimits {
+    /// Connections at once.
+    pub(crate) connections: usize,
+    /// For a TLS handshake, a request's headers, and a new connection's first request.
+    pub(crate) header_timeout: Duration,
+    pub(crate) sessions: SessionLimits,
+}
+
+/// The HTTP endpoint's limits from `PREFIX_MCP_*` (each at least 1).
+pub(crate) fn server_limits(
+    c: &Connector,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<ServerLimits, Error> {
+    let names = EnvNames::from_prefix(c.env_prefix);
+    let env = Environment { lookup };
+    let count = |var: String, default: usize, what: &str| {
+        env.number(&var, default, what).map(|n: usize| n.max(1))
+    };
+    let secs = |var: String, default: u64| {
+        env.number(&var, default, "seconds")
+            .map(|n: u64| Duration::from_secs(n.max(1)))
+    };
+    Ok(ServerLimits {
+        connections: count(
+            names.mcp_max_connections(),
+            DEFAULT_MAX_CONNECTIONS,
+            "connections",
+        )?,
+        header_timeout: secs(names.mcp_header_timeout_secs(), DEFAULT_HEADER_TIMEOUT_SECS)?,
+        sessions: SessionLimits {
+            total: count(names.mcp_max_sessions(), DEFAULT_MAX_SESSIONS, "sessions")?,
+            per_caller: count(
+                names.mcp_max_sessions_per_caller(),
+                DEFAULT_MAX_SESSIONS_PER_CALLER,
+                "sessions",
+            )?,
+            idle: secs(names.mcp_session_idle_secs(), DEFAULT_SESSION_IDLE_SECS)?,
+        },
+    })
 }
 
 #[derive(Debug, Clone)]

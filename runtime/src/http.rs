@@ -1,23 +1,25 @@
 //! MCP over Streamable HTTP at `/mcp` (both protocol eras), optionally over TLS, with
 //! `Host`/`Origin` checks against DNS rebinding, the endpoint protection of [`crate::protect`],
-//! `/healthz` and `/readyz` for probes, and a shutdown that lets running calls finish.
+//! bounded sessions ([`crate::mcp::sessions`]) and connections ([`crate::listen`]), `/healthz`
+//! and `/readyz` for probes, and a shutdown that lets running calls finish.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tracing::{info, warn};
 
+use crate::config::ServerLimits;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::listen::{self, AcceptBackoff, Peer};
 use crate::mcp::McpServer;
 use crate::mcp::layer::Handler;
-use crate::protect::{self, Protection};
+use crate::mcp::sessions::{self, Refusal};
+use crate::protect::{self, Principal, Protection};
 
 /// Names a request may carry in `Host`/`Origin` without being told: the loopback ones.
 const LOOPBACK_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "[::1]"];
@@ -32,6 +34,7 @@ pub(crate) struct HttpOptions {
     pub(crate) protection: Protection,
     /// How long a shutdown waits for running tool calls.
     pub(crate) drain: Duration,
+    pub(crate) limits: ServerLimits,
 }
 
 /// `HOST:PORT`, or a bare port for 127.0.0.1.
@@ -106,6 +109,7 @@ fn router<H: Handler>(
     let mcp = axum::Router::new()
         .nest_service("/mcp", service)
         .layer(axum::middleware::from_fn(exact_integers))
+        .layer(axum::middleware::from_fn(admission))
         .layer(axum::middleware::from_fn_with_state(
             protection.clone(),
             protect::guard,
@@ -122,6 +126,49 @@ fn router<H: Handler>(
         _ => router,
     }
 }
+
+/// Serves a request as its caller — the subject of its OAuth token, else its IP address — so
+/// that sessions are counted per caller; a session refused for want of room is answered 503
+/// (all taken) or 429 (the caller's taken), with a JSON-RPC error and `Retry-After`.
+async fn admission(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let caller = match (
+        request.extensions().get::<Principal>(),
+        request.extensions().get::<Peer>(),
+    ) {
+        (Some(Principal(subject)), _) => format!("subject {subject}"),
+        (None, Some(Peer(addr))) => format!("address {}", addr.ip()),
+        (None, None) => "unknown".to_string(),
+    };
+    let (response, refused) = sessions::admitting(&caller, next.run(request)).await;
+    let Some(refusal) = refused else {
+        return response;
+    };
+    let (status, message) = match refusal {
+        Refusal::Full => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "the server holds as many MCP sessions as it allows; try again later",
+        ),
+        Refusal::CallerFull => (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "you hold as many MCP sessions as one caller may; close one (DELETE) or try again later",
+        ),
+    };
+    info!(%caller, status = status.as_u16(), "refused a new MCP session");
+    let body = serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32000, "message": message}});
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static(SESSION_RETRY_AFTER),
+    );
+    response
+}
+
+/// Seconds a refused client is asked to wait: idle sessions expire, closed ones free at once.
+const SESSION_RETRY_AFTER: &str = "10";
 
 /// A POST to `/mcp` with its integers beyond 64 bits marked ([`crate::bigint`]) before rmcp
 /// parses it; a body over the limit is refused here as rmcp would refuse it.
@@ -218,7 +265,7 @@ pub(crate) async fn serve<H: Handler>(
     }
     let mut hosts: Vec<String> = LOOPBACK_NAMES.iter().map(|s| s.to_string()).collect();
     hosts.extend(options.allowed_hosts.iter().cloned());
-    let (service, sessions) = server.http_service(hosts);
+    let (service, sessions) = server.http_service(hosts, options.limits.sessions);
     let router = router(service, engine.clone(), &options.protection);
 
     let listener = TcpListener::bind(options.addr)
@@ -241,15 +288,11 @@ pub(crate) async fn serve<H: Handler>(
 
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
+    let places = Arc::new(Semaphore::new(options.limits.connections));
+    let mut backoff = AcceptBackoff::default();
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    warn!("accept failed: {e}");
-                    continue;
-                }
-            },
+        let (stream, peer, place) = tokio::select! {
+            accepted = listen::accept(&listener, &places, &mut backoff) => accepted,
             result = &mut shutdown => {
                 drop(listener);
                 drain(&engine, options.drain).await;
@@ -260,7 +303,15 @@ pub(crate) async fn serve<H: Handler>(
         let tls = tls
             .as_ref()
             .and_then(|slot| slot.read().ok().map(|acceptor| acceptor.clone()));
-        tokio::spawn(connection(stream, peer, tls, router.clone()));
+        let timeout = options.limits.header_timeout;
+        tokio::spawn(listen::connection(
+            stream,
+            peer,
+            tls,
+            router.clone(),
+            timeout,
+            place,
+        ));
     }
 }
 
@@ -278,38 +329,4 @@ async fn drain(engine: &Engine, bound: Duration) {
     }
     // Let the last responses reach their clients before sessions are torn down.
     tokio::time::sleep(Duration::from_millis(100)).await;
-}
-
-/// Serves one accepted connection (HTTP/1.1 or HTTP/2, over TLS when configured).
-async fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<TlsAcceptor>,
-    router: axum::Router,
-) {
-    // Headers and body in separate writes otherwise wait for the peer's delayed ACK.
-    let _ = stream.set_nodelay(true);
-    let service = TowerToHyperService::new(router);
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let result = match tls {
-        Some(acceptor) => match acceptor.accept(stream).await {
-            Ok(stream) => {
-                builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-            }
-            Err(e) => {
-                info!(%peer, "TLS handshake failed: {e}");
-                return;
-            }
-        },
-        None => {
-            builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-        }
-    };
-    if let Err(e) = result {
-        info!(%peer, "connection ended: {e}");
-    }
 }

@@ -5,7 +5,8 @@
 //! whole public interface. Inside, one module per idea: `cli` (flags, `--help`),
 //! `config` (environment), `engine` (one tool call: `arguments` with `bigint`, `request` with
 //! `encode` and `body`, `auth` with `tokens`, `retry`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
-//! stack of handler layers), `http` and `protect` (serving remotely), `logging` (stderr).
+//! stack of handler layers), `http`, `listen` and `protect` (serving remotely), `logging`
+//! (stderr).
 //!
 //! # Migrating `src/hooks.rs` from mcpgen 0.1
 //!
@@ -45,6 +46,7 @@ mod error;
 mod files;
 mod hooks;
 mod http;
+mod listen;
 mod logging;
 mod mcp;
 mod protect;
@@ -164,6 +166,7 @@ async fn serve<H: Handler>(
         allowed_hosts,
         protection: protect::Protection::for_endpoint(connector, env, addr, no_auth)?,
         drain: config::drain_time(connector, env),
+        limits: config::server_limits(connector, env)?,
     };
     http::serve(server, engine, options).await
 }

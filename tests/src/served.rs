@@ -1,5 +1,6 @@
 //! A connector serving MCP over HTTP as a child process, and the JSON-RPC bodies tests send it.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -69,4 +70,39 @@ pub fn modern_call(id: u64, tool: &str, arguments: Value) -> Value {
         "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                   "io.modelcontextprotocol/clientCapabilities": {}},
         "name": tool, "arguments": arguments}})
+}
+
+/// A self-signed certificate and key for `localhost` and 127.0.0.1 in `dir` (by openssl).
+pub fn self_signed(dir: &Path) -> (String, String) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success());
+    (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    )
 }

@@ -2,46 +2,11 @@
 //! eras, `Host`/`Origin` checks, and per-caller headers forwarded to the API for that call only
 //! (never the MCP client's own `Authorization`).
 
-use std::path::Path;
 use std::process::Stdio;
 
 use mcpgen_e2e::api::{Api, Reply};
-use mcpgen_e2e::served::{answer, modern_call, start};
+use mcpgen_e2e::served::{answer, modern_call, self_signed, start};
 use serde_json::{Value, json};
-
-fn self_signed(dir: &Path) -> (String, String) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success());
-    (
-        cert.to_string_lossy().into_owned(),
-        key.to_string_lossy().into_owned(),
-    )
-}
 
 #[tokio::test]
 async fn https_both_eras_origin_checks_and_forwarded_headers() {

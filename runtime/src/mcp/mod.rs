@@ -10,6 +10,7 @@ mod confirm;
 pub(crate) mod fixtures;
 pub(crate) mod layer;
 mod malformed;
+pub(crate) mod sessions;
 mod stdio;
 pub(crate) mod tools;
 
@@ -25,7 +26,6 @@ use rmcp::model::{
     ServerConfig, SetLevelRequestParams, SubscribeRequestParams, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use tokio_util::sync::CancellationToken;
@@ -34,6 +34,7 @@ use crate::error::Error;
 use crate::response::{Part, ToolOutput};
 use crate::table::Connector;
 use layer::{Handler, Session};
+use sessions::{BoundedSessions, SessionLimits};
 
 /// The largest JSON-RPC message accepted over HTTP (rmcp's default, stated so that the runtime's
 /// own reading of request bodies uses the same bound).
@@ -125,10 +126,14 @@ impl<H: Handler> McpServer<H> {
         Ok(())
     }
 
-    /// The Streamable HTTP service (both eras; sessions for 2025-11-25 clients) that accepts
-    /// only `hosts` in `Host` and their origins in `Origin`. Cancelling the token ends every
-    /// session.
-    pub(crate) fn http_service(self, hosts: Vec<String>) -> (HttpService<H>, CancellationToken) {
+    /// The Streamable HTTP service (both eras; sessions for 2025-11-25 clients, within
+    /// `limits`) that accepts only `hosts` in `Host` and their origins in `Origin`. Cancelling
+    /// the token ends every session.
+    pub(crate) fn http_service(
+        self,
+        hosts: Vec<String>,
+        limits: SessionLimits,
+    ) -> (HttpService<H>, CancellationToken) {
         // `:*` matches any port and none (an origin on the scheme's default port); a pattern
         // without a port would mean the same today, but rmcp warns about each such pattern on
         // every start because its meaning is to change.
@@ -144,7 +149,7 @@ impl<H: Handler> McpServer<H> {
         let cancel = config.cancellation_token.clone();
         let service = StreamableHttpService::new(
             move || Ok(self.for_new_session()),
-            Arc::new(LocalSessionManager::default()),
+            Arc::new(BoundedSessions::new(limits)),
             config,
         );
         (service, cancel)
@@ -166,7 +171,7 @@ fn stdio_is_pipes() -> bool {
 }
 
 /// The tower service that serves MCP at an HTTP endpoint.
-pub(crate) type HttpService<H> = StreamableHttpService<McpServer<H>, LocalSessionManager>;
+pub(crate) type HttpService<H> = StreamableHttpService<McpServer<H>, BoundedSessions>;
 
 /// A tool output in MCP's terms.
 fn to_result(output: ToolOutput) -> CallToolResult {
