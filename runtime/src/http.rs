@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::config::ServerLimits;
 use crate::engine::Engine;
@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::listen::{self, AcceptBackoff, Peer};
 use crate::mcp::McpServer;
 use crate::mcp::layer::Handler;
-use crate::mcp::sessions::{self, Refusal};
+use crate::mcp::sessions::{self, Gate, Refusal};
 use crate::protect::{self, Principal, Protection};
 
 /// Names a request may carry in `Host`/`Origin` without being told: the loopback ones.
@@ -103,13 +103,15 @@ fn reload_on_hangup(current: SharedTls, cert: String, key: String) -> Result<(),
 /// The whole site: `/mcp` behind the protection, the probes, and the OAuth metadata document.
 fn router<H: Handler>(
     service: crate::mcp::HttpService<H>,
+    gate: Gate,
     engine: Arc<Engine>,
     protection: &Protection,
 ) -> axum::Router {
+    // Outermost first: the token, then the message read whole, then a session's place.
     let mcp = axum::Router::new()
         .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn(exact_integers))
-        .layer(axum::middleware::from_fn(admission))
+        .layer(axum::middleware::from_fn_with_state(gate, admission))
+        .layer(axum::middleware::from_fn(read_message))
         .layer(axum::middleware::from_fn_with_state(
             protection.clone(),
             protect::guard,
@@ -127,14 +129,46 @@ fn router<H: Handler>(
     }
 }
 
-/// Serves a request as its caller — the subject of its OAuth token, else its IP address — so
-/// that sessions are counted per caller; a session refused for want of room is answered 503
-/// (all taken) or 429 (the caller's taken), with a JSON-RPC error and `Retry-After`.
-async fn admission(
+/// What the middleware needs to know of a JSON-RPC message before rmcp reads it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct Head {
+    method: Option<String>,
+    id: Option<serde_json::Value>,
+}
+
+/// Reads a POST to `/mcp` whole (bounded as rmcp bounds it; over the bound it is refused here),
+/// marks its integers beyond 64 bits ([`crate::bigint`]), and notes its method and id.
+async fn read_message(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::mcp::MAX_REQUEST_BODY).await else {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let head: Head = serde_json::from_slice(&bytes).unwrap_or_default();
+    parts.extensions.insert(head);
+    let body = match crate::bigint::mark(&bytes) {
+        Some(marked) => axum::body::Body::from(marked),
+        None => axum::body::Body::from(bytes),
+    };
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
+/// Serves a request as its caller — the subject of its OAuth token, else its IP address. An
+/// `initialize` outside a session opens one: a place is reserved for it first, and without
+/// room it is answered here, 503 (all taken) or 429 (the caller's taken), with `Retry-After`
+/// and a JSON-RPC error.
+async fn admission(
+    axum::extract::State(gate): axum::extract::State<Gate>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let caller = match (
         request.extensions().get::<Principal>(),
         request.extensions().get::<Peer>(),
@@ -143,10 +177,26 @@ async fn admission(
         (None, Some(Peer(addr))) => format!("address {}", addr.ip()),
         (None, None) => "unknown".to_string(),
     };
-    let (response, refused) = sessions::admitting(&caller, next.run(request)).await;
-    let Some(refusal) = refused else {
-        return response;
-    };
+    let head = request
+        .extensions()
+        .get::<Head>()
+        .cloned()
+        .unwrap_or_default();
+    let opens = head.method.as_deref() == Some("initialize")
+        && !request.headers().contains_key("mcp-session-id");
+    match sessions::admitting(&gate, &caller, opens, next.run(request)).await {
+        Ok(response) => response,
+        Err(refusal) => refused(refusal, head.id, &caller),
+    }
+}
+
+/// The answer to a session that has no room.
+fn refused(
+    refusal: Refusal,
+    id: Option<serde_json::Value>,
+    caller: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let (status, message) = match refusal {
         Refusal::Full => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -157,8 +207,12 @@ async fn admission(
             "you hold as many MCP sessions as one caller may; close one (DELETE) or try again later",
         ),
     };
-    info!(%caller, status = status.as_u16(), "refused a new MCP session");
-    let body = serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32000, "message": message}});
+    debug!(%caller, status = status.as_u16(), "refused a new MCP session");
+    let mut body =
+        serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32000, "message": message}});
+    if let Some(id) = id {
+        body["id"] = id;
+    }
     let mut response = (status, axum::Json(body)).into_response();
     response.headers_mut().insert(
         axum::http::header::RETRY_AFTER,
@@ -169,28 +223,6 @@ async fn admission(
 
 /// Seconds a refused client is asked to wait: idle sessions expire, closed ones free at once.
 const SESSION_RETRY_AFTER: &str = "10";
-
-/// A POST to `/mcp` with its integers beyond 64 bits marked ([`crate::bigint`]) before rmcp
-/// parses it; a body over the limit is refused here as rmcp would refuse it.
-async fn exact_integers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if request.method() != axum::http::Method::POST {
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, crate::mcp::MAX_REQUEST_BODY).await else {
-        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let body = match crate::bigint::mark(&bytes) {
-        Some(marked) => axum::body::Body::from(marked),
-        None => axum::body::Body::from(bytes),
-    };
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
-}
 
 /// Ready when the API answers at all.
 async fn readiness(engine: Arc<Engine>) -> (axum::http::StatusCode, String) {
@@ -265,8 +297,8 @@ pub(crate) async fn serve<H: Handler>(
     }
     let mut hosts: Vec<String> = LOOPBACK_NAMES.iter().map(|s| s.to_string()).collect();
     hosts.extend(options.allowed_hosts.iter().cloned());
-    let (service, sessions) = server.http_service(hosts, options.limits.sessions);
-    let router = router(service, engine.clone(), &options.protection);
+    let (service, sessions, gate) = server.http_service(hosts, options.limits.sessions);
+    let router = router(service, gate, engine.clone(), &options.protection);
 
     let listener = TcpListener::bind(options.addr)
         .await

@@ -12,6 +12,15 @@ pub struct Running {
     pub child: tokio::process::Child,
     /// The MCP endpoint (`http://127.0.0.1:PORT/mcp`).
     pub url: String,
+    /// How many lines it has written to stderr since it listened.
+    logged: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Running {
+    /// How many lines the connector has logged since it started listening.
+    pub fn logged_lines(&self) -> usize {
+        self.logged.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Drop for Running {
@@ -48,8 +57,14 @@ pub async fn start_connector(name: &str, args: &[&str], env: &[(&str, String)]) 
     })
     .await
     .expect("the connector listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running { child, url }
+    let logged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = logged.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(_)) = lines.next_line().await {
+            counting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    Running { child, url, logged }
 }
 
 /// The JSON-RPC answer in a JSON or SSE body.

@@ -49,6 +49,7 @@ async fn open(http: &reqwest::Client, url: &str) -> (u16, Option<String>, Option
     if status != 200 {
         let error: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(error["error"]["code"], -32000, "{body}");
+        assert_eq!(error["id"], 1, "the answer names the request: {body}");
     }
     (status, session, retry)
 }
@@ -125,6 +126,12 @@ async fn sessions_are_bounded_in_all_and_per_caller() {
     assert!(
         grown < 20 * 1024,
         "2,000 refused sessions grew the connector by {grown} KiB"
+    );
+    // Nor do they flood the log (rmcp logs an error for each session it fails to create).
+    assert!(
+        server.logged_lines() < 10,
+        "{} lines logged",
+        server.logged_lines()
     );
 }
 

@@ -34,7 +34,7 @@ use crate::error::Error;
 use crate::response::{Part, ToolOutput};
 use crate::table::Connector;
 use layer::{Handler, Session};
-use sessions::{BoundedSessions, SessionLimits};
+use sessions::{BoundedSessions, Gate, SessionLimits};
 
 /// The largest JSON-RPC message accepted over HTTP (rmcp's default, stated so that the runtime's
 /// own reading of request bodies uses the same bound).
@@ -127,13 +127,13 @@ impl<H: Handler> McpServer<H> {
     }
 
     /// The Streamable HTTP service (both eras; sessions for 2025-11-25 clients, within
-    /// `limits`) that accepts only `hosts` in `Host` and their origins in `Origin`. Cancelling
-    /// the token ends every session.
+    /// `limits`, reserved through the gate) that accepts only `hosts` in `Host` and their
+    /// origins in `Origin`. Cancelling the token ends every session.
     pub(crate) fn http_service(
         self,
         hosts: Vec<String>,
         limits: SessionLimits,
-    ) -> (HttpService<H>, CancellationToken) {
+    ) -> (HttpService<H>, CancellationToken, Gate) {
         // `:*` matches any port and none (an origin on the scheme's default port); a pattern
         // without a port would mean the same today, but rmcp warns about each such pattern on
         // every start because its meaning is to change.
@@ -147,12 +147,14 @@ impl<H: Handler> McpServer<H> {
             .with_allowed_origins(origins)
             .enforce_origin_validation();
         let cancel = config.cancellation_token.clone();
+        let sessions = BoundedSessions::new(limits);
+        let gate = sessions.gate();
         let service = StreamableHttpService::new(
             move || Ok(self.for_new_session()),
-            Arc::new(BoundedSessions::new(limits)),
+            Arc::new(sessions),
             config,
         );
-        (service, cancel)
+        (service, cancel, gate)
     }
 }
 

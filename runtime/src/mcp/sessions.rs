@@ -6,12 +6,15 @@
 //! memory without end.
 //!
 //! rmcp's in-memory session manager keeps the sessions; this one wraps it, counting. Who asks is
-//! known to the HTTP layer only, so it is handed in through a task-local ([`admitting`]), and a
-//! refusal is handed back the same way: rmcp would answer a failed session creation with a 500,
-//! and the HTTP layer answers 503 (all sessions taken) or 429 (this caller's taken) instead.
+//! known to the HTTP layer only: it reserves a place through the [`Gate`] before rmcp sees an
+//! `initialize` ([`admitting`]) and answers a refusal itself (503 when all are taken, 429 when the
+//! caller's are) — rmcp would answer it with a 500 and log an error for each, which under a flood
+//! is a flood of logs. The reservation reaches [`BoundedSessions::create_session`] through a
+//! task-local, and is given back if no session came of it.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,30 +44,55 @@ pub(crate) enum Refusal {
     CallerFull,
 }
 
-/// Who is asking for a session, and what became of the asking.
+/// Who is asking, and the place reserved for its session (taken by `create_session`).
 struct Asking {
     caller: Arc<str>,
-    refused: Mutex<Option<Refusal>>,
+    reserved: Arc<AtomicBool>,
 }
 
 tokio::task_local! {
     static ASKING: Asking;
 }
 
-/// Runs `serve` (the handling of one HTTP request) as `caller`; returns its output and, when it
-/// asked for a session and was refused, why.
-pub(crate) async fn admitting<F: Future>(caller: &str, serve: F) -> (F::Output, Option<Refusal>) {
-    let asking = Asking {
-        caller: caller.into(),
-        refused: Mutex::new(None),
+/// A place reserved for a session; given back when dropped unless a session took it.
+struct Reservation {
+    gate: Gate,
+    caller: Arc<str>,
+    held: Arc<AtomicBool>,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.held.swap(false, Ordering::SeqCst) {
+            self.gate.owners().release(&self.caller);
+        }
+    }
+}
+
+/// Runs `serve` (the handling of one HTTP request) as `caller`. When the request `opens` a
+/// session, a place is reserved first, or the refusal returned without serving.
+pub(crate) async fn admitting<F: Future>(
+    gate: &Gate,
+    caller: &str,
+    opens: bool,
+    serve: F,
+) -> Result<F::Output, Refusal> {
+    let caller: Arc<str> = caller.into();
+    let held = Arc::new(AtomicBool::new(false));
+    if opens {
+        gate.reserve(&caller)?;
+        held.store(true, Ordering::SeqCst);
+    }
+    let _reservation = Reservation {
+        gate: gate.clone(),
+        caller: caller.clone(),
+        held: held.clone(),
     };
-    ASKING
-        .scope(asking, async {
-            let output = serve.await;
-            let refused = ASKING.with(|a| a.refused.lock().ok().and_then(|r| *r));
-            (output, refused)
-        })
-        .await
+    let asking = Asking {
+        caller,
+        reserved: held,
+    };
+    Ok(ASKING.scope(asking, serve).await)
 }
 
 /// Sessions by caller.
@@ -72,7 +100,7 @@ pub(crate) async fn admitting<F: Future>(caller: &str, serve: F) -> (F::Output, 
 struct Owners {
     of: HashMap<SessionId, Arc<str>>,
     count: HashMap<Arc<str>, usize>,
-    /// Sessions held or being created.
+    /// Sessions held or reserved.
     total: usize,
 }
 
@@ -88,11 +116,38 @@ impl Owners {
     }
 }
 
+/// The count of sessions and reservations, shared by the session manager and the HTTP layer.
+#[derive(Clone)]
+pub(crate) struct Gate {
+    owners: Arc<Mutex<Owners>>,
+    limits: SessionLimits,
+}
+
+impl Gate {
+    fn owners(&self) -> std::sync::MutexGuard<'_, Owners> {
+        self.owners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a place for `caller`, or says why there is none.
+    fn reserve(&self, caller: &Arc<str>) -> Result<(), Refusal> {
+        let mut owners = self.owners();
+        if owners.total >= self.limits.total {
+            return Err(Refusal::Full);
+        }
+        let mine = owners.count.entry(caller.clone()).or_default();
+        if *mine >= self.limits.per_caller {
+            return Err(Refusal::CallerFull);
+        }
+        *mine += 1;
+        owners.total += 1;
+        Ok(())
+    }
+}
+
 /// rmcp's in-memory sessions, counted and bounded.
 pub(crate) struct BoundedSessions {
     inner: LocalSessionManager,
-    limits: SessionLimits,
-    owners: Mutex<Owners>,
+    gate: Gate,
 }
 
 /// A refused or failed session operation.
@@ -110,28 +165,16 @@ impl BoundedSessions {
         inner.session_config.keep_alive = Some(limits.idle);
         BoundedSessions {
             inner,
-            limits,
-            owners: Mutex::new(Owners::default()),
+            gate: Gate {
+                owners: Arc::default(),
+                limits,
+            },
         }
     }
 
-    /// Takes a slot for `caller`, or says why there is none.
-    fn reserve(&self, caller: &Arc<str>) -> Result<(), Refusal> {
-        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
-        if owners.total >= self.limits.total {
-            return Err(Refusal::Full);
-        }
-        let mine = owners.count.entry(caller.clone()).or_default();
-        if *mine >= self.limits.per_caller {
-            return Err(Refusal::CallerFull);
-        }
-        *mine += 1;
-        owners.total += 1;
-        Ok(())
-    }
-
-    fn owners(&self) -> std::sync::MutexGuard<'_, Owners> {
-        self.owners.lock().unwrap_or_else(|e| e.into_inner())
+    /// The gate the HTTP layer reserves places through.
+    pub(crate) fn gate(&self) -> Gate {
+        self.gate.clone()
     }
 }
 
@@ -140,24 +183,21 @@ impl SessionManager for BoundedSessions {
     type Transport = <LocalSessionManager as SessionManager>::Transport;
 
     async fn create_session(&self) -> Result<(SessionId, Self::Transport), Self::Error> {
-        let caller: Arc<str> = ASKING
-            .try_with(|a| a.caller.clone())
-            .unwrap_or_else(|_| "unknown".into());
-        if let Err(refusal) = self.reserve(&caller) {
-            let _ = ASKING.try_with(|a| {
-                if let Ok(mut refused) = a.refused.lock() {
-                    *refused = Some(refusal);
-                }
-            });
-            return Err(SessionsError::Refused(refusal));
+        // The place reserved for this request, or (a request the HTTP layer did not see open a
+        // session) one taken now.
+        let (caller, reserved) = ASKING
+            .try_with(|a| (a.caller.clone(), a.reserved.swap(false, Ordering::SeqCst)))
+            .unwrap_or_else(|_| ("unknown".into(), false));
+        if !reserved {
+            self.gate.reserve(&caller).map_err(SessionsError::Refused)?;
         }
         match self.inner.create_session().await {
             Ok((id, transport)) => {
-                self.owners().of.insert(id.clone(), caller);
+                self.gate.owners().of.insert(id.clone(), caller);
                 Ok((id, transport))
             }
             Err(e) => {
-                self.owners().release(&caller);
+                self.gate.owners().release(&caller);
                 Err(e.into())
             }
         }
@@ -178,7 +218,7 @@ impl SessionManager for BoundedSessions {
     /// Called on DELETE and when a session's worker ends (idle, closed, failed): may come twice.
     async fn close_session(&self, id: &SessionId) -> Result<(), Self::Error> {
         let result = self.inner.close_session(id).await;
-        let mut owners = self.owners();
+        let mut owners = self.gate.owners();
         if let Some(caller) = owners.of.remove(id) {
             owners.release(&caller);
         }
@@ -232,25 +272,28 @@ mod tests {
     #[tokio::test]
     async fn sessions_are_counted_per_caller_and_in_all() {
         let sessions = BoundedSessions::new(limits());
+        let gate = sessions.gate();
         let mut ids = Vec::new();
         for caller in ["a", "a", "b"] {
-            let ((id, _transport), refused) =
-                admitting(caller, async { sessions.create_session().await.unwrap() }).await;
-            assert_eq!(refused, None);
+            let (id, _transport) = admitting(&gate, caller, true, sessions.create_session())
+                .await
+                .unwrap()
+                .unwrap();
             ids.push(id);
         }
-        let (result, refused) = admitting("a", sessions.create_session()).await;
-        assert!(result.is_err());
-        assert_eq!(refused, Some(Refusal::Full));
+        let refused = admitting(&gate, "a", true, sessions.create_session()).await;
+        assert_eq!(refused.err(), Some(Refusal::Full));
         sessions.close_session(&ids[2]).await.unwrap();
         sessions.close_session(&ids[2]).await.unwrap();
-        let (_, refused) = admitting("a", sessions.create_session()).await;
+        let refused = admitting(&gate, "a", true, sessions.create_session()).await;
         assert_eq!(
-            refused,
+            refused.err(),
             Some(Refusal::CallerFull),
-            "closing twice frees one slot"
+            "closing twice frees one place"
         );
-        let (created, refused) = admitting("c", sessions.create_session()).await;
-        assert!(created.is_ok() && refused.is_none());
+        // A request that reserved a place but opened no session gives it back.
+        admitting(&gate, "c", true, async {}).await.unwrap();
+        let served = admitting(&gate, "c", true, sessions.create_session()).await;
+        assert!(served.is_ok_and(|created| created.is_ok()));
     }
 }
