@@ -12,6 +12,20 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_RESPONSE_LIMIT: usize = 100_000;
 /// Seconds an HTTP server's shutdown waits for running tool calls.
 pub const DEFAULT_SHUTDOWN_SECS: u64 = 20;
+/// Times an idempotent call is tried again after a failed connection, 429, 502, 503 or 504.
+pub const DEFAULT_RETRIES: u32 = 2;
+/// Requests to the API at once, from all calls together.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+/// MCP sessions (2025-11-25 clients over HTTP) at once, from all callers.
+pub const DEFAULT_MAX_SESSIONS: usize = 1000;
+/// MCP sessions at once for one caller (its token's subject, else its IP address).
+pub const DEFAULT_MAX_SESSIONS_PER_CALLER: usize = 100;
+/// Seconds an MCP session may go without a message before it is closed.
+pub const DEFAULT_SESSION_IDLE_SECS: u64 = 300;
+/// Connections to the HTTP endpoint at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Seconds a client has for a TLS handshake, and for sending a request's headers.
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
 
 /// The names of one connector's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +84,14 @@ impl EnvNames {
     pub fn response_limit(&self) -> String {
         self.var("RESPONSE_LIMIT")
     }
+    /// Times an idempotent call is tried again.
+    pub fn retries(&self) -> String {
+        self.var("RETRIES")
+    }
+    /// Requests to the API at once.
+    pub fn concurrency(&self) -> String {
+        self.var("CONCURRENCY")
+    }
     /// The stderr log filter.
     pub fn log(&self) -> String {
         self.var("LOG")
@@ -89,6 +111,26 @@ impl EnvNames {
     /// `full` or `catalog`: how `tools/list` presents the tools, replacing the generated choice.
     pub fn listing(&self) -> String {
         self.var("LISTING")
+    }
+    /// MCP sessions at once, from all callers.
+    pub fn mcp_max_sessions(&self) -> String {
+        self.var("MCP_MAX_SESSIONS")
+    }
+    /// MCP sessions at once for one caller.
+    pub fn mcp_max_sessions_per_caller(&self) -> String {
+        self.var("MCP_MAX_SESSIONS_PER_CALLER")
+    }
+    /// Seconds an idle MCP session lives.
+    pub fn mcp_session_idle_secs(&self) -> String {
+        self.var("MCP_SESSION_IDLE_SECS")
+    }
+    /// Connections to the HTTP endpoint at once.
+    pub fn mcp_max_connections(&self) -> String {
+        self.var("MCP_MAX_CONNECTIONS")
+    }
+    /// Seconds for a TLS handshake and a request's headers.
+    pub fn mcp_header_timeout_secs(&self) -> String {
+        self.var("MCP_HEADER_TIMEOUT_SECS")
     }
     /// The static bearer token MCP clients must send over HTTP.
     pub fn mcp_token(&self) -> String {
@@ -150,6 +192,10 @@ impl EnvNames {
                 self.listing(),
                 "`full` (one tool per operation) or `catalog` (tools to search, describe and call them): replaces the listing chosen at generation".into(),
             ),
+        ]
+        .into_iter()
+        .chain(self.api_limits())
+        .chain([
             plain(
                 self.file_roots(),
                 "directories whose files tools may send: an argument of file content then also takes `file:/absolute/path` (default: none, base64 only)".into(),
@@ -179,6 +225,9 @@ impl EnvNames {
                 self.mcp_scopes(),
                 "with an issuer: scopes every token must carry, space-separated (optional)".into(),
             ),
+        ])
+        .chain(self.endpoint_limits())
+        .chain([
             plain(
                 self.shutdown_secs(),
                 format!(
@@ -188,6 +237,72 @@ impl EnvNames {
             plain(
                 self.log(),
                 "log filter for stderr, e.g. `info` or `debug` (default `warn`)".into(),
+            ),
+        ])
+        .collect()
+    }
+
+    /// The variables that bound what the connector asks of the API, in `--help` order.
+    fn api_limits(&self) -> Vec<Variable> {
+        let plain = |name: String, description: String| Variable {
+            name,
+            description,
+            secret: false,
+        };
+        vec![
+            plain(
+                self.retries(),
+                format!(
+                    "times an idempotent call is tried again after a failed connection or a 429, 502, 503 or 504 (honouring Retry-After, within the timeout; default {DEFAULT_RETRIES}, 0: never)"
+                ),
+            ),
+            plain(
+                self.concurrency(),
+                format!(
+                    "requests to the API at once; more calls wait for their turn, within their timeout (default {DEFAULT_CONCURRENCY})"
+                ),
+            ),
+        ]
+    }
+
+    /// The variables that bound what the HTTP endpoint takes on (connections, slow clients,
+    /// sessions), in `--help` order.
+    fn endpoint_limits(&self) -> Vec<Variable> {
+        let plain = |name: String, description: String| Variable {
+            name,
+            description,
+            secret: false,
+        };
+        vec![
+            plain(
+                self.mcp_max_connections(),
+                format!(
+                    "with --http: connections at once; more wait to be accepted (default {DEFAULT_MAX_CONNECTIONS})"
+                ),
+            ),
+            plain(
+                self.mcp_header_timeout_secs(),
+                format!(
+                    "with --http: seconds a client has for the TLS handshake and for each request's headers, and a new connection for its first request (default {DEFAULT_HEADER_TIMEOUT_SECS})"
+                ),
+            ),
+            plain(
+                self.mcp_max_sessions(),
+                format!(
+                    "with --http: MCP sessions at once (2025-11-25 clients); more get 503 (default {DEFAULT_MAX_SESSIONS})"
+                ),
+            ),
+            plain(
+                self.mcp_max_sessions_per_caller(),
+                format!(
+                    "with --http: MCP sessions at once for one caller (its token's subject, else its IP address); more get 429 (default {DEFAULT_MAX_SESSIONS_PER_CALLER})"
+                ),
+            ),
+            plain(
+                self.mcp_session_idle_secs(),
+                format!(
+                    "with --http: seconds an MCP session may go without a message before it is closed (default {DEFAULT_SESSION_IDLE_SECS})"
+                ),
             ),
         ]
     }

@@ -102,30 +102,13 @@ pub(crate) async fn apply(
             }
             _ => {}
         }
-        prepared.secrets.extend(secret_values(&s.credential));
+        // The configured credentials are scrubbed from every result anyway (see `Config::secrets`);
+        // listing them here lets hooks see what the request carries.
+        prepared
+            .secrets
+            .extend(s.credential.secret_values().into_iter().map(str::to_string));
     }
     Ok(())
-}
-
-/// The secret strings of a credential, so error texts can be scrubbed of them.
-fn secret_values(credential: &Credential) -> Vec<String> {
-    match credential {
-        Credential::Token(s) => vec![s.expose().to_string()],
-        Credential::Basic { password, .. } => vec![password.expose().to_string()],
-        Credential::ClientCredentials { client_secret, .. } => {
-            vec![client_secret.expose().to_string()]
-        }
-        Credential::UserToken {
-            access_token,
-            refresh_token,
-            client_secret,
-            ..
-        } => [access_token, refresh_token, client_secret]
-            .into_iter()
-            .flatten()
-            .map(|s| s.expose().to_string())
-            .collect(),
-    }
 }
 
 /// Whether any chosen scheme fetches tokens (a 401 then earns one re-fetch).

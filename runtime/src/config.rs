@@ -1,16 +1,22 @@
 //! Configuration from the environment: base URL, timeout, response budget and credentials, read
-//! once at start-up. Secrets are wrapped so that no `Debug` or log line can show them.
+//! once at start-up. Secrets are wrapped so that no `Debug` or log line can show them, and every
+//! credential is known to the scrubber from the moment it is read. Credential values are trimmed:
+//! a token read from a file (a Kubernetes Secret) often ends in a line break no server expects.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
 use mcpgen_contract::env::{
-    DEFAULT_RESPONSE_LIMIT, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
+    DEFAULT_CONCURRENCY, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CALLER, DEFAULT_RESPONSE_LIMIT, DEFAULT_RETRIES,
+    DEFAULT_SESSION_IDLE_SECS, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
 };
 
 use crate::error::Error;
 use crate::files::FileRoots;
+use crate::mcp::sessions::SessionLimits;
+use crate::scrub::Secrets;
 use crate::table::{Auth, Connector, Listing, SecurityScheme, ServerUrl};
 
 /// A credential value. Its `Debug` never shows it.
@@ -18,8 +24,10 @@ use crate::table::{Auth, Connector, Listing, SecurityScheme, ServerUrl};
 pub(crate) struct Secret(String);
 
 impl Secret {
+    /// A token-like value: surrounding whitespace (a trailing line break) is never part of it.
     pub(crate) fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        let value = value.into();
+        Secret(value.trim().to_string())
     }
     pub(crate) fn expose(&self) -> &str {
         &self.0
@@ -63,6 +71,50 @@ pub(crate) struct Selected {
     pub(crate) scopes: &'static [&'static str],
 }
 
+impl Credential {
+    /// The secret values of the credential, as configured.
+    pub(crate) fn secret_values(&self) -> Vec<&str> {
+        match self {
+            Credential::Token(s) => vec![s.expose()],
+            Credential::Basic { password, .. } => vec![password.expose()],
+            Credential::ClientCredentials { client_secret, .. } => vec![client_secret.expose()],
+            Credential::UserToken {
+                access_token,
+                refresh_token,
+                client_secret,
+                ..
+            } => [access_token, refresh_token, client_secret]
+                .into_iter()
+                .flatten()
+                .map(Secret::expose)
+                .collect(),
+        }
+    }
+
+    /// Every secret value of the credential, in every form a request carries it in.
+    pub(crate) fn secrets(&self) -> Secrets {
+        let mut secrets = Secrets::of(self.secret_values());
+        // Everything that travels as HTTP Basic, to the API or to a token endpoint.
+        match self {
+            Credential::Basic { username, password } => {
+                secrets.add_basic(username, password.expose());
+            }
+            Credential::ClientCredentials {
+                client_id,
+                client_secret,
+                ..
+            }
+            | Credential::UserToken {
+                client_id: Some(client_id),
+                client_secret: Some(client_secret),
+                ..
+            } => secrets.add_basic(client_id, client_secret.expose()),
+            _ => {}
+        }
+        secrets
+    }
+}
+
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(DEFAULT_TIMEOUT_SECS);
 /// How long an HTTP server's shutdown waits for running tool calls.
 const DEFAULT_DRAIN: Duration = Duration::from_secs(DEFAULT_SHUTDOWN_SECS);
@@ -83,6 +135,49 @@ pub(crate) fn drain_time(c: &Connector, env: impl Fn(&str) -> Option<String>) ->
     }
 }
 
+/// How much the HTTP endpoint takes on at once, and how long it waits for a slow client.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServerLimits {
+    /// Connections at once.
+    pub(crate) connections: usize,
+    /// For a TLS handshake, a request's headers, and a new connection's first request.
+    pub(crate) header_timeout: Duration,
+    pub(crate) sessions: SessionLimits,
+}
+
+/// The HTTP endpoint's limits from `PREFIX_MCP_*` (each at least 1).
+pub(crate) fn server_limits(
+    c: &Connector,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<ServerLimits, Error> {
+    let names = EnvNames::from_prefix(c.env_prefix);
+    let env = Environment { lookup };
+    let count = |var: String, default: usize, what: &str| {
+        env.number(&var, default, what).map(|n: usize| n.max(1))
+    };
+    let secs = |var: String, default: u64| {
+        env.number(&var, default, "seconds")
+            .map(|n: u64| Duration::from_secs(n.max(1)))
+    };
+    Ok(ServerLimits {
+        connections: count(
+            names.mcp_max_connections(),
+            DEFAULT_MAX_CONNECTIONS,
+            "connections",
+        )?,
+        header_timeout: secs(names.mcp_header_timeout_secs(), DEFAULT_HEADER_TIMEOUT_SECS)?,
+        sessions: SessionLimits {
+            total: count(names.mcp_max_sessions(), DEFAULT_MAX_SESSIONS, "sessions")?,
+            per_caller: count(
+                names.mcp_max_sessions_per_caller(),
+                DEFAULT_MAX_SESSIONS_PER_CALLER,
+                "sessions",
+            )?,
+            idle: secs(names.mcp_session_idle_secs(), DEFAULT_SESSION_IDLE_SECS)?,
+        },
+    })
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     /// The names of the connector's variables, for messages.
@@ -91,6 +186,10 @@ pub(crate) struct Config {
     pub(crate) base_url: Option<String>,
     pub(crate) timeout: Duration,
     pub(crate) response_limit: usize,
+    /// Times an idempotent call is tried again (`PREFIX_RETRIES`).
+    pub(crate) retries: u32,
+    /// Requests to the API at once (`PREFIX_CONCURRENCY`), at least 1.
+    pub(crate) concurrency: usize,
     /// By security scheme key; only the configured ones.
     pub(crate) credentials: HashMap<&'static str, Credential>,
     /// Inbound HTTP headers passed on to the API, as (inbound, outbound) names.
@@ -101,6 +200,8 @@ pub(crate) struct Config {
     pub(crate) listing: Listing,
     /// Values of the server URL's `{variables}` set by `PREFIX_SERVER_<NAME>`.
     pub(crate) server_values: HashMap<&'static str, String>,
+    /// Every configured credential, for the scrubber.
+    pub(crate) secrets: Secrets,
 }
 
 /// Parses `In` / `In:Out` entries. The MCP client's own `Authorization` is its token for this
@@ -141,6 +242,12 @@ struct Environment<F> {
 impl<F: Fn(&str) -> Option<String>> Environment<F> {
     fn get(&self, name: &str) -> Option<String> {
         (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// A user name or password: only line breaks are trimmed (spaces may belong to a password).
+    fn line(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(|v| v.trim_matches(['\r', '\n']).to_string())
     }
 
     fn base_url(&self, var: &str) -> Result<Option<String>, Error> {
@@ -217,6 +324,16 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
             .map_err(|_| Error::variable(var, format!("`{v}` is not a number of characters")))
     }
 
+    /// A whole number of `what`, or `default` when unset.
+    fn number<T: std::str::FromStr>(&self, var: &str, default: T, what: &str) -> Result<T, Error> {
+        let Some(v) = self.get(var) else {
+            return Ok(default);
+        };
+        v.trim()
+            .parse::<T>()
+            .map_err(|_| Error::variable(var, format!("`{v}` is not a number of {what}")))
+    }
+
     /// The credential configured for `scheme`, if all it needs is set.
     fn credential(
         &self,
@@ -233,14 +350,15 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
                 (access_token.is_some() || refresh_token.is_some()).then(|| Credential::UserToken {
                     access_token,
                     refresh_token,
-                    client_id: self.get(&vars.client_id()),
+                    client_id: self.get(&vars.client_id()).map(|v| v.trim().to_string()),
                     client_secret: self.get(&vars.client_secret()).map(Secret::new),
                 })
             }
-            Auth::Basic => match (self.get(&vars.username()), self.get(&vars.password())) {
+            Auth::Basic => match (self.line(&vars.username()), self.line(&vars.password())) {
                 (Some(username), Some(password)) => Some(Credential::Basic {
                     username,
-                    password: Secret::new(password),
+                    // Not `Secret::new`, which would trim spaces a password may have.
+                    password: Secret(password),
                 }),
                 _ => None,
             },
@@ -266,7 +384,7 @@ impl<F: Fn(&str) -> Option<String>> Environment<F> {
         Ok(
             match (self.get(&vars.client_id()), self.get(&vars.client_secret())) {
                 (Some(client_id), Some(secret)) => Some(Credential::ClientCredentials {
-                    client_id,
+                    client_id: client_id.trim().to_string(),
                     client_secret: Secret::new(secret),
                     token_url: self.get(&vars.token_url()),
                     auth_in_body,
@@ -298,8 +416,10 @@ impl Config {
         let names = EnvNames::from_prefix(connector.env_prefix);
         let env = Environment { lookup };
         let mut credentials = HashMap::new();
+        let mut secrets = Secrets::default();
         for scheme in connector.security_schemes {
             if let Some(credential) = env.credential(scheme, &names.scheme(scheme.key))? {
+                secrets.extend(&credential.secrets());
                 credentials.insert(scheme.key, credential);
             }
         }
@@ -311,6 +431,10 @@ impl Config {
             base_url: env.base_url(&names.base_url())?,
             timeout: env.timeout(&names.timeout_secs())?,
             response_limit: env.response_limit(&names.response_limit())?,
+            retries: env.number(&names.retries(), DEFAULT_RETRIES, "retries")?,
+            concurrency: env
+                .number(&names.concurrency(), DEFAULT_CONCURRENCY, "requests")?
+                .max(1),
             file_roots: FileRoots::load(
                 &names.file_roots(),
                 env.get(&names.file_roots()).as_deref(),
@@ -319,6 +443,7 @@ impl Config {
             credentials,
             listing: env.listing(&names.listing(), connector.listing)?,
             server_values: env.server_values(connector, &names)?,
+            secrets,
             names,
         })
     }
@@ -371,6 +496,56 @@ mod tests {
         );
         assert!(parse_forward_headers("V", "authorization:Authorization").is_ok());
         assert!(parse_forward_headers("V", "bad header").is_err());
+    }
+
+    #[test]
+    fn credentials_from_files_lose_their_line_break() {
+        static SCHEMES: &[SecurityScheme] = &[
+            SecurityScheme {
+                key: "token",
+                auth: Auth::Bearer,
+                env: &[],
+            },
+            SecurityScheme {
+                key: "basic",
+                auth: Auth::Basic,
+                env: &[],
+            },
+        ];
+        static CONNECTOR: Connector = Connector {
+            name: "x",
+            title: "X",
+            version: "1",
+            description: "",
+            instructions: "",
+            env_prefix: "X",
+            servers: &[],
+            security_schemes: SCHEMES,
+            tools: &[],
+            listing: Listing::Full,
+            toolsets: &[],
+            source_hash: "",
+            generator_version: "",
+        };
+        let env = |name: &str| match name {
+            "X_TOKEN" => Some("tok-abcdef\n".to_string()),
+            "X_BASIC_USERNAME" => Some("user\r\n".to_string()),
+            "X_BASIC_PASSWORD" => Some(" pass word \n".to_string()),
+            _ => None,
+        };
+        let config = Config::load(&CONNECTOR, env).unwrap();
+        let Some(Credential::Token(token)) = config.credentials.get("token") else {
+            panic!()
+        };
+        assert_eq!(token.expose(), "tok-abcdef");
+        let Some(Credential::Basic { username, password }) = config.credentials.get("basic") else {
+            panic!()
+        };
+        assert_eq!(
+            (username.as_str(), password.expose()),
+            ("user", " pass word ")
+        );
+        assert_eq!(config.secrets.scrub("tok-abcdef"), "[redacted]");
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! The engine runs one tool call, start to end: check the arguments, choose credentials,
-//! prepare the request, send it (with timeout, cancellation and bounded retries), and map the
-//! response — with credentials scrubbed from whatever the model sees.
+//! prepare the request, send it (within the tool's timeout, cancellable, retried as
+//! [`crate::retry`] allows, and never more than `PREFIX_CONCURRENCY` requests at once), read at
+//! most the budget's worth of the answer and map it — with credentials scrubbed from whatever
+//! the client sees, hooks' additions included.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
@@ -18,8 +21,9 @@ use crate::config::Selected;
 use crate::error::Error;
 use crate::hooks::DynHooks;
 use crate::request::{self, Prepared};
-use crate::response::{self, Received, ToolOutput};
-use crate::scrub::{scrub, scrub_output};
+use crate::response::{self, Part, Received, ToolOutput};
+use crate::retry;
+use crate::scrub::Secrets;
 use crate::table::{Connector, Tool};
 use crate::tokens::TokenCache;
 
@@ -31,6 +35,8 @@ pub(crate) struct Engine {
     http: reqwest::Client,
     tokens: TokenCache,
     schemas: Schemas,
+    /// One permit per request the API may be sent at once.
+    upstream: Arc<Semaphore>,
     /// Tool calls running now, so a shutdown can wait for them.
     in_flight: AtomicUsize,
     finished: Notify,
@@ -46,22 +52,29 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// How often a 429/503 with `Retry-After` is retried, and the longest wait accepted.
-const MAX_RETRIES: usize = 2;
-const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
-
 /// Where and how one tool's calls go: decided once per call, before any attempt.
 struct Route {
     selected: Vec<Selected>,
     base_url: String,
     timeout: Duration,
+    /// When the call's time is up, all attempts and waits included.
+    deadline: Instant,
 }
 
-/// What to do after an answer.
+/// Why an attempt got no answer.
+enum Failure {
+    /// The request could not be built (a header a hook set cannot be sent): the message says why.
+    Invalid(String),
+    Transport(reqwest::Error),
+}
+
+/// What to do after an attempt.
 enum Next {
     Answer(reqwest::Response),
+    Fail(ToolOutput),
     RetryWithFreshToken,
-    RetryAfter(Duration),
+    /// Try again after this wait.
+    Retry(Duration),
 }
 
 impl Engine {
@@ -78,6 +91,7 @@ impl Engine {
             .build()
             .map_err(Error::HttpClient)?;
         let tokens = TokenCache::new(http.clone(), config.base_url_for(connector, &[]));
+        let upstream = Arc::new(Semaphore::new(config.concurrency));
         Ok(Engine {
             connector,
             config,
@@ -85,6 +99,7 @@ impl Engine {
             http,
             tokens,
             schemas: Schemas::new(connector),
+            upstream,
             in_flight: AtomicUsize::new(0),
             finished: Notify::new(),
         })
@@ -133,7 +148,11 @@ impl Engine {
 
     /// Checks `args` against tool `index`'s input schema; the error names each bad argument.
     pub(crate) fn validate(&self, index: usize, args: &Value) -> Result<(), String> {
-        self.schemas.validate(index, args)
+        // Integers beyond 64 bits travel marked; the schema sees them as numbers.
+        match crate::bigint::approximate(args) {
+            Some(numbers) => self.schemas.validate(index, &numbers),
+            None => self.schemas.validate(index, args),
+        }
     }
 
     /// Runs tool `index` with `args`; cancelling `cancel` aborts the upstream request.
@@ -155,20 +174,33 @@ impl Engine {
             return ToolOutput::error("arguments must be an object");
         };
         arguments::apply_presets(tool, args);
+        let mut secrets = self.secrets();
         let output = tokio::select! {
-            output = self.execute(tool, args, forwarded) => output,
+            output = self.execute(tool, args, forwarded, &mut secrets) => output,
             () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
         };
-        self.hooks.after_response(tool, output).await
+        let output = secrets.scrub_output(output);
+        // Hooks may add text; what leaves is scrubbed again.
+        secrets.scrub_output(self.hooks.after_response(tool, output).await)
     }
 
-    /// Sends the request for `args` until there is an answer to give: retrying once with a fresh
-    /// OAuth token after a 401, and idempotent calls after a 429/503 that says when to retry.
+    /// The secrets every result is scrubbed of: the configured credentials and the tokens in use.
+    fn secrets(&self) -> Secrets {
+        let mut secrets = self.config.secrets.clone();
+        secrets.extend(&self.tokens.secrets());
+        secrets
+    }
+
+    /// Sends the request for `args` until there is an answer to give: once more with a fresh
+    /// OAuth token after a 401, and as [`crate::retry`] allows after a failed connection or an
+    /// answer that says "not now". `secrets` gains what each request carried (forwarded headers,
+    /// hooks' own).
     async fn execute(
         &self,
         tool: &'static Tool,
         args: &Map<String, Value>,
         forwarded: &[(String, String)],
+        secrets: &mut Secrets,
     ) -> ToolOutput {
         let route = match self.route(tool) {
             Ok(r) => r,
@@ -177,21 +209,41 @@ impl Engine {
         let mut fresh_token = false;
         let mut retries = 0;
         loop {
-            let prepared = match self
+            let prepared = self
                 .prepare(tool, &route, args, forwarded, fresh_token)
-                .await
-            {
+                .await;
+            // A token fetched just now is in use from here on.
+            secrets.extend(&self.tokens.secrets());
+            let prepared = match prepared {
                 Ok(p) => p,
                 Err(output) => return output,
             };
-            let answer = match self.send(tool, &route, &prepared).await {
-                Ok(a) => a,
-                Err(output) => return scrub_output(output, &prepared.secrets),
+            secrets.extend(&Secrets::of(prepared.secrets.iter().map(String::as_str)));
+            // The turn is held until the answer is read, and given back before any wait.
+            let turn = match self.turn(tool, &route).await {
+                Ok(turn) => turn,
+                Err(output) => return output,
             };
-            match next_step(tool, &route, answer, fresh_token, retries) {
-                Next::Answer(answer) => return self.answer(tool, answer, &prepared).await,
+            let sent = self.send(tool, &route, &prepared).await;
+            let repeatable = retries < self.config.retries && retry::repeatable(tool, &prepared);
+            match self.next(
+                tool,
+                &route,
+                &prepared,
+                sent,
+                fresh_token,
+                repeatable,
+                retries,
+            ) {
+                Next::Answer(answer) => {
+                    let output = self.answer(tool, answer, secrets).await;
+                    drop(turn);
+                    return with_attempts(output, retries + 1);
+                }
+                Next::Fail(output) => return with_attempts(output, retries + 1),
                 Next::RetryWithFreshToken => fresh_token = true,
-                Next::RetryAfter(wait) => {
+                Next::Retry(wait) => {
+                    drop(turn);
                     retries += 1;
                     tokio::time::sleep(wait).await;
                 }
@@ -199,15 +251,77 @@ impl Engine {
         }
     }
 
+    /// Waits for a turn to send a request (at most `PREFIX_CONCURRENCY` at once), within the
+    /// call's time.
+    async fn turn(&self, tool: &Tool, route: &Route) -> Result<OwnedSemaphorePermit, ToolOutput> {
+        let waiting = self.upstream.clone().acquire_owned();
+        match tokio::time::timeout_at(route.deadline, waiting).await {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(ToolOutput::error(format!(
+                "`{}` {}, waiting for its turn: {} requests to the API were running ({} allows that many at once)",
+                tool.name,
+                self.timeout_message(tool, route.timeout),
+                self.config.concurrency,
+                self.config.names.concurrency()
+            ))),
+        }
+    }
+
+    /// What an attempt's outcome calls for. A retry is chosen only when `repeatable` and its wait
+    /// ends before the call's deadline.
+    #[allow(clippy::too_many_arguments)]
+    fn next(
+        &self,
+        tool: &Tool,
+        route: &Route,
+        prepared: &Prepared,
+        sent: Result<reqwest::Response, Failure>,
+        fresh_token: bool,
+        repeatable: bool,
+        retries: u32,
+    ) -> Next {
+        let fits = |wait: Duration| Instant::now() + wait < route.deadline;
+        let response = match sent {
+            Ok(response) => response,
+            Err(Failure::Invalid(message)) => {
+                return Next::Fail(ToolOutput::error(format!(
+                    "Invalid arguments for `{}`: {message}",
+                    tool.name
+                )));
+            }
+            Err(Failure::Transport(e)) => {
+                let wait = retry::backoff(retries);
+                if repeatable && retry::connection_failed(&e) && fits(wait) {
+                    return Next::Retry(wait);
+                }
+                return Next::Fail(self.transport_error(tool, route, prepared, &e));
+            }
+        };
+        let status = response.status().as_u16();
+        if status == 401 && auth::uses_oauth(&route.selected) && !fresh_token {
+            return Next::RetryWithFreshToken;
+        }
+        if repeatable && retry::transient(status) {
+            let wait =
+                retry::retry_after(response.headers()).unwrap_or_else(|| retry::backoff(retries));
+            if fits(wait) {
+                return Next::Retry(wait);
+            }
+        }
+        Next::Answer(response)
+    }
+
     /// The credentials, base URL and timeout of a call to `tool`.
     fn route(&self, tool: &'static Tool) -> Result<Route, String> {
+        let timeout = tool
+            .timeout_secs
+            .map(Duration::from_secs)
+            .unwrap_or(self.config.timeout);
         Ok(Route {
             selected: auth::select(self.connector, tool, &self.config)?,
             base_url: self.config.base_url_for(self.connector, tool.servers)?,
-            timeout: tool
-                .timeout_secs
-                .map(Duration::from_secs)
-                .unwrap_or(self.config.timeout),
+            timeout,
+            deadline: Instant::now() + timeout,
         })
     }
 
@@ -221,14 +335,14 @@ impl Engine {
         forwarded: &[(String, String)],
         fresh_token: bool,
     ) -> Result<Prepared, ToolOutput> {
-        let mut prepared = request::build(tool, &route.base_url, args, &self.config.file_roots)
-            .map_err(|message| {
-                ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
-            })?;
+        let mut prepared = self.build(tool, route, args).await.map_err(|message| {
+            ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
+        })?;
         if let Err(message) =
             auth::apply(&mut prepared, &route.selected, &self.tokens, fresh_token).await
         {
-            return Err(ToolOutput::error(scrub(&message, &prepared.secrets)));
+            // Scrubbed by the caller: a token endpoint may echo the client secret.
+            return Err(ToolOutput::error(message));
         }
         // Per-caller headers win over the connector's own credentials for this call.
         for (name, value) in forwarded {
@@ -239,34 +353,78 @@ impl Engine {
         Ok(prepared)
     }
 
-    /// Sends one attempt; a transport failure becomes the call's error.
+    /// The request for `args`, with integers beyond 64 bits as the client wrote them. Where file
+    /// roots are allowed, a `file:` argument is read, and reading blocks: the request is then
+    /// built on the blocking pool, within the tool's timeout, so a slow file can hold neither an
+    /// async thread nor the call past its time.
+    async fn build(
+        &self,
+        tool: &'static Tool,
+        route: &Route,
+        args: &Map<String, Value>,
+    ) -> Result<Prepared, String> {
+        let roots = &self.config.file_roots;
+        let mut prepared = if roots.is_empty() {
+            request::build(tool, &route.base_url, args, roots)?
+        } else {
+            let (base, args, roots) = (route.base_url.clone(), args.clone(), roots.clone());
+            let building =
+                tokio::task::spawn_blocking(move || request::build(tool, &base, &args, &roots));
+            match tokio::time::timeout_at(route.deadline, building).await {
+                Ok(Ok(built)) => built?,
+                Ok(Err(_)) => return Err("building the request failed".into()),
+                Err(_) => {
+                    return Err(format!(
+                        "reading its file arguments took longer than the tool's timeout of {} s",
+                        route.timeout.as_secs_f64()
+                    ));
+                }
+            }
+        };
+        crate::bigint::restore(&mut prepared);
+        Ok(prepared)
+    }
+
+    /// Sends one attempt, within the time the call has left.
     async fn send(
         &self,
         tool: &Tool,
         route: &Route,
         prepared: &Prepared,
-    ) -> Result<reqwest::Response, ToolOutput> {
-        let builder = prepared.to_reqwest(&self.http).map_err(|message| {
-            ToolOutput::error(format!("Invalid arguments for `{}`: {message}", tool.name))
-        })?;
+    ) -> Result<reqwest::Response, Failure> {
+        let builder = prepared.to_reqwest(&self.http).map_err(Failure::Invalid)?;
         info!(tool = tool.name, method = prepared.method, url = %prepared.url, "calling the API");
-        let response = builder.timeout(route.timeout).send().await.map_err(|e| {
-            let what = if e.is_timeout() {
-                self.timeout_message(tool, route.timeout)
-            } else {
-                response::describe_transport_error(&e)
-            };
-            ToolOutput::error(format!(
-                "`{}`: {} {} {what}",
-                tool.name, prepared.method, prepared.url
-            ))
-        })?;
+        let left = route.deadline.saturating_duration_since(Instant::now());
+        let response = builder
+            .timeout(left)
+            .send()
+            .await
+            .map_err(Failure::Transport)?;
         debug!(
             tool = tool.name,
             status = response.status().as_u16(),
             "API answered"
         );
         Ok(response)
+    }
+
+    /// A transport failure as the call's error.
+    fn transport_error(
+        &self,
+        tool: &Tool,
+        route: &Route,
+        prepared: &Prepared,
+        e: &reqwest::Error,
+    ) -> ToolOutput {
+        let what = if e.is_timeout() {
+            self.timeout_message(tool, route.timeout)
+        } else {
+            response::describe_transport_error(e)
+        };
+        ToolOutput::error(format!(
+            "`{}`: {} {} {what}",
+            tool.name, prepared.method, prepared.url
+        ))
     }
 
     fn timeout_message(&self, tool: &Tool, timeout: Duration) -> String {
@@ -282,12 +440,14 @@ impl Engine {
         }
     }
 
-    /// The answer as the model gets it: a refused redirect explained, anything else mapped.
+    /// The answer as the model gets it: a refused redirect explained, anything else read within
+    /// the tool's budget (text bodies scrubbed before they are cut, so no part of a secret
+    /// survives a cut) and mapped.
     async fn answer(
         &self,
         tool: &Tool,
         response: reqwest::Response,
-        prepared: &Prepared,
+        secrets: &Secrets,
     ) -> ToolOutput {
         let status = response.status();
         let header = |name: &str| {
@@ -300,21 +460,23 @@ impl Engine {
         if status.is_redirection() {
             // Only a redirect the policy refused gets here: it leaves the API's origin.
             let target = header("location").unwrap_or_default();
-            return scrub_output(
-                ToolOutput::error(format!(
-                    "`{}`: HTTP {} {}: the API redirects to {target}, which is outside its origin; \
-                     redirects are followed only within the API's origin (credentials must not travel on), so nothing more was fetched",
-                    tool.name,
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("")
-                )),
-                &prepared.secrets,
-            );
+            return ToolOutput::error(format!(
+                "`{}`: HTTP {} {}: the API redirects to {target}, which is outside its origin; \
+                 redirects are followed only within the API's origin (credentials must not travel on), so nothing more was fetched",
+                tool.name,
+                status.as_u16(),
+                status.canonical_reason().unwrap_or("")
+            ));
         }
         let content_type = header("content-type");
         let request_id = header("x-request-id").or_else(|| header("x-correlation-id"));
         let reason = status.canonical_reason().unwrap_or("").to_string();
-        let body = match response.bytes().await {
+        let declared_length = response.content_length();
+        let budget = response::Budget::for_tool(
+            tool,
+            tool.response_limit.unwrap_or(self.config.response_limit),
+        );
+        let body = match response::read_body(response, budget.byte_cap()).await {
             Ok(b) => b,
             Err(e) => {
                 return ToolOutput::error(format!(
@@ -324,50 +486,29 @@ impl Engine {
                 ));
             }
         };
+        let bytes = secrets.scrub_body(body.bytes);
         let received = Received {
             status: status.as_u16(),
             reason: &reason,
             content_type: content_type.as_deref(),
             request_id: request_id.as_deref(),
-            body: &body,
+            body: &bytes,
+            cut: body.cut,
+            declared_length,
         };
-        let budget = response::Budget::for_tool(
-            tool,
-            tool.response_limit.unwrap_or(self.config.response_limit),
-        );
-        scrub_output(
-            response::map(&received, tool.name, &budget),
-            &prepared.secrets,
-        )
+        response::map(&received, tool.name, &budget)
     }
 }
 
-/// Whether an answer is final, or earns another attempt.
-fn next_step(
-    tool: &Tool,
-    route: &Route,
-    response: reqwest::Response,
-    fresh_token: bool,
-    retries: usize,
-) -> Next {
-    let status = response.status().as_u16();
-    if status == 401 && auth::uses_oauth(&route.selected) && !fresh_token {
-        return Next::RetryWithFreshToken;
-    }
-    if matches!(status, 429 | 503)
-        && tool.method.is_idempotent()
-        && retries < MAX_RETRIES
-        && let Some(wait) = retry_after(response.headers())
-        && wait <= MAX_RETRY_WAIT
+/// A failed call says how often it was tried, when it was more than once.
+fn with_attempts(mut output: ToolOutput, attempts: u32) -> ToolOutput {
+    if output.is_error
+        && attempts > 1
+        && let Some(Part::Text(text)) = output.parts.first_mut()
     {
-        return Next::RetryAfter(wait);
+        text.push_str(&format!("\n\n(the API was tried {attempts} times)"));
     }
-    Next::Answer(response)
-}
-
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get("retry-after")?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    output
 }
 
 /// Redirects are followed only within the origin of the request (credentials must not travel on).

@@ -1,8 +1,12 @@
 //! File arguments: content travels as base64, or — where the operator allows a directory with
 //! `PREFIX_FILE_ROOTS` — as `file:/absolute/path`, read by the connector. A path is resolved
 //! (symlinks and `..` included) before it is checked, so nothing outside the allowed
-//! directories can be read.
+//! directories can be read, and a path that does not exist gets the same answer as one outside
+//! them, so nothing about the rest of the file system can be learnt. Only regular files are read,
+//! opened without blocking: a FIFO or a device would hold the reading thread forever. Reading
+//! blocks, so callers run it off the async threads (see the engine).
 
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +59,11 @@ impl FileRoots {
         })
     }
 
+    /// Whether no directory is allowed (then no argument can name a file).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
     /// The bytes argument `arg` stands for: base64 text, or a `file:` path inside a root.
     pub(crate) fn bytes(&self, arg: &str, text: &str) -> Result<Vec<u8>, String> {
         match text.trim().strip_prefix("file:") {
@@ -85,17 +94,19 @@ impl FileRoots {
                 self.var
             ));
         }
-        let resolved = path
-            .canonicalize()
-            .map_err(|e| format!("argument `{arg}`: cannot read `{}`: {e}", path.display()))?;
-        if !self.roots.iter().any(|root| resolved.starts_with(root)) {
-            return Err(format!(
-                "argument `{arg}`: `{}` is not inside a directory {} allows",
+        // One answer for "does not exist" and "outside the roots".
+        let refused = || {
+            format!(
+                "argument `{arg}`: `{}` is not a file inside a directory {} allows",
                 path.display(),
                 self.var
-            ));
+            )
+        };
+        let resolved = path.canonicalize().map_err(|_| refused())?;
+        if !self.roots.iter().any(|root| resolved.starts_with(root)) {
+            return Err(refused());
         }
-        let file = std::fs::File::open(&resolved)
+        let file = open_regular(&resolved)
             .map_err(|e| format!("argument `{arg}`: cannot read `{}`: {e}", path.display()))?;
         let mut bytes = Vec::new();
         file.take(MAX_FILE_BYTES + 1)
@@ -110,6 +121,26 @@ impl FileRoots {
         }
         Ok(bytes)
     }
+}
+
+/// Opens a regular file for reading without ever blocking: `O_NONBLOCK` makes opening a FIFO
+/// return at once instead of waiting for a writer, and the file's type is checked on the opened
+/// descriptor (so it cannot be swapped in between).
+fn open_regular(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a directory, FIFO or device cannot be sent)",
+        ));
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
@@ -142,8 +173,18 @@ mod tests {
         );
         let e = roots.bytes("body.f", &escape).unwrap_err();
         assert!(
-            e.contains("not inside a directory X_FILE_ROOTS allows"),
+            e.contains("is not a file inside a directory X_FILE_ROOTS allows"),
             "{e}"
+        );
+        // A path outside that does not exist gets the very same answer: nothing is learnt.
+        let missing = format!("file:{}/nothing-here.txt", outside.display());
+        let e_missing = roots.bytes("body.f", &missing).unwrap_err();
+        let existing = format!("file:{}/b.txt", outside.display());
+        let e_existing = roots.bytes("body.f", &existing).unwrap_err();
+        assert_eq!(
+            e_missing.replace("nothing-here.txt", "b.txt"),
+            e_existing,
+            "the messages tell an existing path from a missing one"
         );
         #[cfg(unix)]
         {
@@ -154,7 +195,20 @@ mod tests {
                     &format!("file:{}", allowed.join("link").display()),
                 )
                 .unwrap_err();
-            assert!(e.contains("not inside"), "{e}");
+            assert!(e.contains("not a file inside"), "{e}");
+            // A FIFO inside the roots is refused at once, not waited on.
+            let fifo = allowed.join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let e = roots
+                    .bytes("body.f", &format!("file:{}", fifo.display()))
+                    .unwrap_err();
+                assert!(e.contains("not a regular file"), "{e}");
+            }
+            let e = roots
+                .bytes("body.f", &format!("file:{}", allowed.display()))
+                .unwrap_err();
+            assert!(e.contains("not a regular file"), "{e}");
         }
         // Base64 still works; without roots, paths are refused.
         assert_eq!(roots.bytes("body.f", "aGk=").unwrap(), b"hi");

@@ -1,23 +1,25 @@
 //! MCP over Streamable HTTP at `/mcp` (both protocol eras), optionally over TLS, with
 //! `Host`/`Origin` checks against DNS rebinding, the endpoint protection of [`crate::protect`],
-//! `/healthz` and `/readyz` for probes, and a shutdown that lets running calls finish.
+//! bounded sessions ([`crate::mcp::sessions`]) and connections ([`crate::listen`]), `/healthz`
+//! and `/readyz` for probes, and a shutdown that lets running calls finish.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
+use crate::config::ServerLimits;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::listen::{self, AcceptBackoff, Peer};
 use crate::mcp::McpServer;
 use crate::mcp::layer::Handler;
-use crate::protect::{self, Protection};
+use crate::mcp::sessions::{self, Gate, Refusal};
+use crate::protect::{self, Principal, Protection};
 
 /// Names a request may carry in `Host`/`Origin` without being told: the loopback ones.
 const LOOPBACK_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1", "[::1]"];
@@ -32,6 +34,7 @@ pub(crate) struct HttpOptions {
     pub(crate) protection: Protection,
     /// How long a shutdown waits for running tool calls.
     pub(crate) drain: Duration,
+    pub(crate) limits: ServerLimits,
 }
 
 /// `HOST:PORT`, or a bare port for 127.0.0.1.
@@ -100,12 +103,19 @@ fn reload_on_hangup(current: SharedTls, cert: String, key: String) -> Result<(),
 /// The whole site: `/mcp` behind the protection, the probes, and the OAuth metadata document.
 fn router<H: Handler>(
     service: crate::mcp::HttpService<H>,
+    gate: Gate,
     engine: Arc<Engine>,
     protection: &Protection,
 ) -> axum::Router {
-    let mcp = axum::Router::new().nest_service("/mcp", service).layer(
-        axum::middleware::from_fn_with_state(protection.clone(), protect::guard),
-    );
+    // Outermost first: the token, then the message read whole, then a session's place.
+    let mcp = axum::Router::new()
+        .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn_with_state(gate, admission))
+        .layer(axum::middleware::from_fn(read_message))
+        .layer(axum::middleware::from_fn_with_state(
+            protection.clone(),
+            protect::guard,
+        ));
     let router = axum::Router::new()
         .merge(mcp)
         .route("/healthz", axum::routing::get(|| async { "ok\n" }))
@@ -118,6 +128,101 @@ fn router<H: Handler>(
         _ => router,
     }
 }
+
+/// What the middleware needs to know of a JSON-RPC message before rmcp reads it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+struct Head {
+    method: Option<String>,
+    id: Option<serde_json::Value>,
+}
+
+/// Reads a POST to `/mcp` whole (bounded as rmcp bounds it; over the bound it is refused here),
+/// marks its integers beyond 64 bits ([`crate::bigint`]), and notes its method and id.
+async fn read_message(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::mcp::MAX_REQUEST_BODY).await else {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let head: Head = serde_json::from_slice(&bytes).unwrap_or_default();
+    parts.extensions.insert(head);
+    let body = match crate::bigint::mark(&bytes) {
+        Some(marked) => axum::body::Body::from(marked),
+        None => axum::body::Body::from(bytes),
+    };
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
+/// Serves a request as its caller — the subject of its OAuth token, else its IP address. An
+/// `initialize` outside a session opens one: a place is reserved for it first, and without
+/// room it is answered here, 503 (all taken) or 429 (the caller's taken), with `Retry-After`
+/// and a JSON-RPC error.
+async fn admission(
+    axum::extract::State(gate): axum::extract::State<Gate>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let caller = match (
+        request.extensions().get::<Principal>(),
+        request.extensions().get::<Peer>(),
+    ) {
+        (Some(Principal(subject)), _) => format!("subject {subject}"),
+        (None, Some(Peer(addr))) => format!("address {}", addr.ip()),
+        (None, None) => "unknown".to_string(),
+    };
+    let head = request
+        .extensions()
+        .get::<Head>()
+        .cloned()
+        .unwrap_or_default();
+    let opens = head.method.as_deref() == Some("initialize")
+        && !request.headers().contains_key("mcp-session-id");
+    match sessions::admitting(&gate, &caller, opens, next.run(request)).await {
+        Ok(response) => response,
+        Err(refusal) => refused(refusal, head.id, &caller),
+    }
+}
+
+/// The answer to a session that has no room.
+fn refused(
+    refusal: Refusal,
+    id: Option<serde_json::Value>,
+    caller: &str,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (status, message) = match refusal {
+        Refusal::Full => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "the server holds as many MCP sessions as it allows; try again later",
+        ),
+        Refusal::CallerFull => (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "you hold as many MCP sessions as one caller may; close one (DELETE) or try again later",
+        ),
+    };
+    debug!(%caller, status = status.as_u16(), "refused a new MCP session");
+    let mut body =
+        serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32000, "message": message}});
+    if let Some(id) = id {
+        body["id"] = id;
+    }
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static(SESSION_RETRY_AFTER),
+    );
+    response
+}
+
+/// Seconds a refused client is asked to wait: idle sessions expire, closed ones free at once.
+const SESSION_RETRY_AFTER: &str = "10";
 
 /// Ready when the API answers at all.
 async fn readiness(engine: Arc<Engine>) -> (axum::http::StatusCode, String) {
@@ -192,8 +297,8 @@ pub(crate) async fn serve<H: Handler>(
     }
     let mut hosts: Vec<String> = LOOPBACK_NAMES.iter().map(|s| s.to_string()).collect();
     hosts.extend(options.allowed_hosts.iter().cloned());
-    let (service, sessions) = server.http_service(hosts);
-    let router = router(service, engine.clone(), &options.protection);
+    let (service, sessions, gate) = server.http_service(hosts, options.limits.sessions);
+    let router = router(service, gate, engine.clone(), &options.protection);
 
     let listener = TcpListener::bind(options.addr)
         .await
@@ -215,15 +320,11 @@ pub(crate) async fn serve<H: Handler>(
 
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
+    let places = Arc::new(Semaphore::new(options.limits.connections));
+    let mut backoff = AcceptBackoff::default();
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    warn!("accept failed: {e}");
-                    continue;
-                }
-            },
+        let (stream, peer, place) = tokio::select! {
+            accepted = listen::accept(&listener, &places, &mut backoff) => accepted,
             result = &mut shutdown => {
                 drop(listener);
                 drain(&engine, options.drain).await;
@@ -234,7 +335,15 @@ pub(crate) async fn serve<H: Handler>(
         let tls = tls
             .as_ref()
             .and_then(|slot| slot.read().ok().map(|acceptor| acceptor.clone()));
-        tokio::spawn(connection(stream, peer, tls, router.clone()));
+        let timeout = options.limits.header_timeout;
+        tokio::spawn(listen::connection(
+            stream,
+            peer,
+            tls,
+            router.clone(),
+            timeout,
+            place,
+        ));
     }
 }
 
@@ -252,38 +361,4 @@ async fn drain(engine: &Engine, bound: Duration) {
     }
     // Let the last responses reach their clients before sessions are torn down.
     tokio::time::sleep(Duration::from_millis(100)).await;
-}
-
-/// Serves one accepted connection (HTTP/1.1 or HTTP/2, over TLS when configured).
-async fn connection(
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<TlsAcceptor>,
-    router: axum::Router,
-) {
-    // Headers and body in separate writes otherwise wait for the peer's delayed ACK.
-    let _ = stream.set_nodelay(true);
-    let service = TowerToHyperService::new(router);
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let result = match tls {
-        Some(acceptor) => match acceptor.accept(stream).await {
-            Ok(stream) => {
-                builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-            }
-            Err(e) => {
-                info!(%peer, "TLS handshake failed: {e}");
-                return;
-            }
-        },
-        None => {
-            builder
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-        }
-    };
-    if let Err(e) = result {
-        info!(%peer, "connection ended: {e}");
-    }
 }

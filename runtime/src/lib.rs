@@ -3,9 +3,10 @@
 //! A generated crate holds only data — its [`table`] — and calls [`run`] with its [`Hooks`];
 //! hooks see each [`Prepared`] request and each [`ToolOutput`] (made of [`Part`]s). That is the
 //! whole public interface. Inside, one module per idea: `cli` (flags, `--help`),
-//! `config` (environment), `engine` (one tool call: `arguments`, `request` with `encode` and
-//! `body`, `auth` with `tokens`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
-//! stack of handler layers), `http` and `protect` (serving remotely), `logging` (stderr).
+//! `config` (environment), `engine` (one tool call: `arguments` with `bigint`, `request` with
+//! `encode` and `body`, `auth` with `tokens`, `retry`, `response`, `scrub`), `mcp` (the protocol through rmcp, as a
+//! stack of handler layers), `http`, `listen` and `protect` (serving remotely), `logging`
+//! (stderr).
 //!
 //! # Migrating `src/hooks.rs` from mcpgen 0.1
 //!
@@ -32,6 +33,7 @@
 
 mod arguments;
 mod auth;
+mod bigint;
 mod body;
 mod brackets;
 mod cli;
@@ -44,11 +46,13 @@ mod error;
 mod files;
 mod hooks;
 mod http;
+mod listen;
 mod logging;
 mod mcp;
 mod protect;
 mod request;
 mod response;
+mod retry;
 mod scrub;
 mod search;
 pub mod table;
@@ -162,6 +166,7 @@ async fn serve<H: Handler>(
         allowed_hosts,
         protection: protect::Protection::for_endpoint(connector, env, addr, no_auth)?,
         drain: config::drain_time(connector, env),
+        limits: config::server_limits(connector, env)?,
     };
     http::serve(server, engine, options).await
 }

@@ -26,6 +26,10 @@ use crate::config::Secret;
 use crate::error::Error;
 use crate::table::Connector;
 
+/// Whom an OAuth access token was issued to (its `sub`), as a request extension once checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Principal(pub(crate) String);
+
 /// How the endpoint is protected.
 #[derive(Debug, Clone)]
 pub(crate) enum Protection {
@@ -89,6 +93,9 @@ impl Protection {
                 names.mcp_issuer()
             ))),
             (Some(token), None) => {
+                // From a file (a Kubernetes Secret), the token often ends in a line break that no
+                // client sends: kept, it would lock every client out.
+                let token = token.trim();
                 if token.len() < 16 {
                     return Err(Error::variable(
                         names.mcp_token(),
@@ -381,7 +388,12 @@ pub(crate) async fn guard(
         },
         Protection::OAuth(rs) => match bearer(&request) {
             None => Err(Rejection::Missing),
-            Some(token) => rs.check(token).await.map(|_| ()),
+            Some(token) => rs.check(token).await.map(|claims| {
+                if let Some(subject) = claims.get("sub").and_then(Value::as_str) {
+                    let subject = Principal(subject.to_string());
+                    request.extensions_mut().insert(subject);
+                }
+            }),
         },
     };
     match checked {

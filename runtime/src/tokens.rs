@@ -1,6 +1,7 @@
 //! OAuth2 access tokens towards the API: client-credentials tokens fetched from the token
 //! endpoint, and users' tokens refreshed with their refresh token — each fetched once for all
-//! concurrent calls and shared until shortly before it expires.
+//! concurrent calls and shared until shortly before it expires. Every token issued is known to
+//! the scrubber for as long as it is in use.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +10,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 use crate::config::{Credential, Secret, Selected};
+use crate::scrub::Secrets;
 use crate::table::Auth;
+
+/// The most of a token endpoint's answer that is read: tokens are small, and an endpoint that
+/// sends more must not take the connector's memory.
+const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 
 #[derive(Clone)]
 struct CachedToken {
@@ -27,6 +33,8 @@ pub(crate) struct TokenCache {
     /// The API's base URL, against which a relative token URL resolves (or why there is none).
     base_url: Result<String, String>,
     slots: Mutex<HashMap<String, Slot>>,
+    /// The tokens (access and refresh) each slot holds now, for the scrubber.
+    issued: std::sync::Mutex<HashMap<String, Secrets>>,
 }
 
 /// Refresh this long before the token says it expires.
@@ -66,7 +74,19 @@ impl TokenCache {
             http,
             base_url,
             slots: Mutex::new(HashMap::new()),
+            issued: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Every token in use now, in every form, for the scrubber.
+    pub(crate) fn secrets(&self) -> Secrets {
+        let mut all = Secrets::default();
+        if let Ok(issued) = self.issued.lock() {
+            for secrets in issued.values() {
+                all.extend(secrets);
+            }
+        }
+        all
     }
 
     async fn slot(&self, key: &str) -> Slot {
@@ -101,6 +121,14 @@ impl TokenCache {
         let expires = issued
             .lifetime
             .map(|l| Instant::now() + l.saturating_sub(EXPIRY_MARGIN.min(l / 2)));
+        let in_use = Secrets::of(
+            std::iter::once(&issued.token)
+                .chain(&issued.refresh)
+                .map(Secret::expose),
+        );
+        if let Ok(mut all) = self.issued.lock() {
+            all.insert(key, in_use);
+        }
         *cached = Some(CachedToken {
             token: issued.token.clone(),
             expires,
@@ -228,8 +256,11 @@ impl TokenCache {
             )
         })?;
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let body = crate::response::read_body(response, MAX_TOKEN_RESPONSE)
+            .await
+            .map(|b| b.bytes)
+            .unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         if !status.is_success() {
             return Err(refusal(&url, scheme, status, &json));
         }

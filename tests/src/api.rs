@@ -1,5 +1,6 @@
 //! A real HTTP/1.1 server on loopback that answers from a closure and records every request
-//! byte for byte, so tests can assert what the API received.
+//! byte for byte, so tests can assert what the API received. It can also stream bodies that are
+//! huge or never end, and counts how many requests it is answering at once.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -7,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use http_body_util::{BodyExt, Either, Full};
+use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -50,6 +51,8 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// Wait this long before answering.
     pub delay: Option<std::time::Duration>,
+    /// Instead of `body`: this chunk repeated, up to the length (with `Content-Length`) or forever.
+    pub stream: Option<(Bytes, Option<u64>)>,
 }
 
 impl Reply {
@@ -59,6 +62,7 @@ impl Reply {
             headers: vec![("content-type".into(), "application/json".into())],
             body: serde_json::to_vec(&value).unwrap(),
             delay: None,
+            stream: None,
         }
     }
     pub fn bytes(status: u16, content_type: &str, body: &[u8]) -> Reply {
@@ -67,7 +71,21 @@ impl Reply {
             headers: vec![("content-type".into(), content_type.into())],
             body: body.to_vec(),
             delay: None,
+            stream: None,
         }
+    }
+    /// `body` first, then `chunk` repeated until the body is `length` bytes long (declared in
+    /// `Content-Length`), or forever (chunked) when `length` is `None` — without holding it.
+    pub fn streamed(
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+        chunk: &[u8],
+        length: Option<u64>,
+    ) -> Reply {
+        let mut reply = Reply::bytes(status, content_type, body);
+        reply.stream = Some((Bytes::copy_from_slice(chunk), length));
+        reply
     }
     pub fn after(mut self, delay: std::time::Duration) -> Reply {
         self.delay = Some(delay);
@@ -76,6 +94,69 @@ impl Reply {
     pub fn with_header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.into(), value.into()));
         self
+    }
+}
+
+/// A body of `head`, then `chunk` over and over until `left` runs out (or never, without one).
+struct Repeating {
+    head: Option<Bytes>,
+    chunk: Bytes,
+    left: Option<u64>,
+}
+
+impl hyper::body::Body for Repeating {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let next = match self.head.take() {
+            Some(head) => head,
+            None => self.chunk.clone(),
+        };
+        let next = match self.left {
+            Some(0) => return std::task::Poll::Ready(None),
+            Some(left) => {
+                let n = (next.len() as u64).min(left);
+                self.left = Some(left - n);
+                next.slice(..n as usize)
+            }
+            None => next,
+        };
+        std::task::Poll::Ready(Some(Ok(Frame::data(next))))
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self.left {
+            Some(n) => hyper::body::SizeHint::with_exact(n),
+            None => hyper::body::SizeHint::default(),
+        }
+    }
+}
+
+/// Counts the requests being answered now, and the most there ever were at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// One request being answered, for as long as it lives.
+struct Answering(Arc<InFlight>);
+
+impl Answering {
+    fn start(counts: &Arc<InFlight>) -> Answering {
+        let now = counts.now.fetch_add(1, Ordering::SeqCst) + 1;
+        counts.most.fetch_max(now, Ordering::SeqCst);
+        Answering(counts.clone())
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -105,6 +186,7 @@ pub struct Api {
     log: Arc<Mutex<Vec<Received>>>,
     /// Requests whose client went away before the answer was sent.
     aborted: Arc<AtomicUsize>,
+    in_flight: Arc<InFlight>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -126,18 +208,25 @@ impl Api {
         let task_log = log.clone();
         let aborted: Arc<AtomicUsize> = Arc::default();
         let task_aborted = aborted.clone();
+        let in_flight: Arc<InFlight> = Arc::default();
+        let task_in_flight = in_flight.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                let (log, handler, aborted) =
-                    (task_log.clone(), handler.clone(), task_aborted.clone());
+                let (log, handler, aborted, in_flight) = (
+                    task_log.clone(),
+                    handler.clone(),
+                    task_aborted.clone(),
+                    task_in_flight.clone(),
+                );
                 tokio::spawn(async move {
                     let service = service_fn(move |req: hyper::Request<Incoming>| {
                         let (log, handler) = (log.clone(), handler.clone());
                         let guard = AbortGuard(Some(aborted.clone()));
+                        let answering = Answering::start(&in_flight);
                         async move {
                             let (parts, body) = req.into_parts();
                             let body = body
@@ -170,13 +259,20 @@ impl Api {
                                 tokio::time::sleep(delay).await;
                             }
                             guard.disarm();
+                            drop(answering);
                             let mut response = hyper::Response::builder().status(reply.status);
                             for (n, v) in &reply.headers {
                                 response = response.header(n, v);
                             }
-                            Ok::<_, Infallible>(
-                                response.body(Full::new(Bytes::from(reply.body))).unwrap(),
-                            )
+                            let body = match reply.stream {
+                                None => Either::Left(Full::new(Bytes::from(reply.body))),
+                                Some((chunk, length)) => Either::Right(Repeating {
+                                    head: Some(Bytes::from(reply.body)),
+                                    chunk,
+                                    left: length,
+                                }),
+                            };
+                            Ok::<_, Infallible>(response.body(body).unwrap())
                         }
                     });
                     let _ = http1::Builder::new()
@@ -189,8 +285,14 @@ impl Api {
             addr,
             log,
             aborted,
+            in_flight,
             task,
         }
+    }
+
+    /// The most requests the API was answering at the same time.
+    pub fn most_at_once(&self) -> usize {
+        self.in_flight.most.load(Ordering::SeqCst)
     }
 
     /// How many requests were abandoned by the client before their answer.

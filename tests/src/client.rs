@@ -28,6 +28,8 @@ pub struct Client {
     pub service: RunningService<RoleClient, Handler>,
     /// The connector's stderr, when captured.
     stderr: Option<tokio::process::ChildStderr>,
+    /// The connector's process id.
+    pub pid: u32,
 }
 
 /// The client side of server requests: answers elicitations the way a user would, when told to.
@@ -123,6 +125,7 @@ impl Client {
             .stderr(stderr_mode)
             .spawn()
             .expect("spawn connector");
+        let pid = transport.id().expect("the connector runs");
         let mut capabilities = ClientCapabilities::default();
         if answer.is_some() {
             capabilities.elicitation = Some(ElicitationCapability::default());
@@ -145,7 +148,11 @@ impl Client {
             .serve_with_lifecycle(transport, lifecycle)
             .await
             .expect("MCP session starts");
-        Client { service, stderr }
+        Client {
+            service,
+            stderr,
+            pid,
+        }
     }
 
     pub async fn tools(&self) -> Vec<Tool> {

@@ -21,6 +21,17 @@ pub fn test_deps() -> PathBuf {
         .unwrap_or_else(|| workspace().join(".test-deps"))
 }
 
+/// A line of `/proc/<pid>/status` in KiB: `VmRSS` (resident now) or `VmHWM` (the most it ever
+/// was). Linux only, as the CI is.
+pub fn memory_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -1,5 +1,6 @@
 //! A connector serving MCP over HTTP as a child process, and the JSON-RPC bodies tests send it.
 
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -11,6 +12,15 @@ pub struct Running {
     pub child: tokio::process::Child,
     /// The MCP endpoint (`http://127.0.0.1:PORT/mcp`).
     pub url: String,
+    /// How many lines it has written to stderr since it listened.
+    logged: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Running {
+    /// How many lines the connector has logged since it started listening.
+    pub fn logged_lines(&self) -> usize {
+        self.logged.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Drop for Running {
@@ -47,8 +57,14 @@ pub async fn start_connector(name: &str, args: &[&str], env: &[(&str, String)]) 
     })
     .await
     .expect("the connector listens");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Running { child, url }
+    let logged = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = logged.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(_)) = lines.next_line().await {
+            counting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    Running { child, url, logged }
 }
 
 /// The JSON-RPC answer in a JSON or SSE body.
@@ -69,4 +85,39 @@ pub fn modern_call(id: u64, tool: &str, arguments: Value) -> Value {
         "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
                   "io.modelcontextprotocol/clientCapabilities": {}},
         "name": tool, "arguments": arguments}})
+}
+
+/// A self-signed certificate and key for `localhost` and 127.0.0.1 in `dir` (by openssl).
+pub fn self_signed(dir: &Path) -> (String, String) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success());
+    (
+        cert.to_string_lossy().into_owned(),
+        key.to_string_lossy().into_owned(),
+    )
 }

@@ -28,17 +28,16 @@ fn credentials(binary: &std::path::Path, prefix: &str, api: &str) -> Vec<(String
         "_FORWARD_HEADERS",
         "_FILE_ROOTS",
         "_SHUTDOWN_SECS",
-        "_MCP_TOKEN",
-        "_MCP_ISSUER",
-        "_MCP_RESOURCE",
-        "_MCP_JWKS_URL",
-        "_MCP_SCOPES",
         "_LISTING",
+        "_RETRIES",
+        "_CONCURRENCY",
     ];
     help.lines()
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| {
+            // Every `PREFIX_MCP_*` variable configures the HTTP endpoint, not the API.
             name.starts_with(&format!("{prefix}_"))
+                && !name.starts_with(&format!("{prefix}_MCP_"))
                 && !skip.iter().any(|s| name.ends_with(s))
                 && !name.contains("_SERVER_")
         })

@@ -2,46 +2,11 @@
 //! eras, `Host`/`Origin` checks, and per-caller headers forwarded to the API for that call only
 //! (never the MCP client's own `Authorization`).
 
-use std::path::Path;
 use std::process::Stdio;
 
 use mcpgen_e2e::api::{Api, Reply};
-use mcpgen_e2e::served::{answer, modern_call, start};
+use mcpgen_e2e::served::{answer, modern_call, self_signed, start};
 use serde_json::{Value, json};
-
-fn self_signed(dir: &Path) -> (String, String) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success());
-    (
-        cert.to_string_lossy().into_owned(),
-        key.to_string_lossy().into_owned(),
-    )
-}
 
 #[tokio::test]
 async fn https_both_eras_origin_checks_and_forwarded_headers() {
@@ -261,4 +226,46 @@ async fn sighup_reloads_the_certificate() {
         server.child.try_wait().unwrap().is_none(),
         "SIGHUP must not stop the server"
     );
+}
+
+/// Starting to serve HTTP logs no warning (rmcp warned once per port-less origin pattern on every
+/// start); an origin without a port is still accepted; and an MCP token read from a file, with
+/// its trailing line break, does not lock clients out.
+#[tokio::test]
+async fn a_quiet_start_port_less_origins_and_a_token_from_a_file() {
+    use tokio::io::AsyncBufReadExt;
+    let token = "0123456789abcdef0123456789abcdef";
+    let mut child = tokio::process::Command::new(mcpgen_e2e::connector_binary("orders"))
+        .args(["--http", "127.0.0.1:0"])
+        .env("ORDERS_MCP_TOKEN", format!("{token}\n"))
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut before = Vec::new();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("it listens");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            break url.trim().to_string();
+        }
+        before.push(line);
+    };
+    assert!(before.is_empty(), "start-up logged: {before:?}");
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "get_health")
+        .header("origin", "http://localhost")
+        .bearer_auth(token)
+        .json(&modern_call(1, "get_health", json!({})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let _ = child.kill().await;
 }

@@ -237,3 +237,130 @@ async fn server_variables_choose_the_url() {
     );
     client.close().await;
 }
+
+/// A raw JSON-RPC session over a connector's stdio, past the `initialize` handshake.
+struct Raw {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl Raw {
+    async fn start(binary: &std::path::Path, env: &[(&str, String)]) -> Raw {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(binary)
+            .envs(env.iter().map(|(k, v)| (*k, v)))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut raw = Raw {
+            child,
+            stdin,
+            lines,
+        };
+        raw.send(br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#).await;
+        raw.answer().await;
+        raw.send(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+            .await;
+        raw
+    }
+
+    async fn send(&mut self, line: &[u8]) {
+        use tokio::io::AsyncWriteExt;
+        self.stdin.write_all(line).await.unwrap();
+        self.stdin.write_all(b"\n").await.unwrap();
+        self.stdin.flush().await.unwrap();
+    }
+
+    /// The next line the connector writes; a connector that stays silent fails the test.
+    async fn answer(&mut self) -> serde_json::Value {
+        let line = tokio::time::timeout(Duration::from_secs(20), self.lines.next_line())
+            .await
+            .expect("the connector answers every line")
+            .unwrap()
+            .expect("the connector is running");
+        serde_json::from_str(&line).expect("stdout holds only JSON-RPC")
+    }
+}
+
+/// Lines that are not JSON, or too long, get a parse error (-32700) instead of silence; JSON that
+/// is no request an invalid-request error (-32600); `arguments` that is not an object is invalid
+/// params (-32602), not an unknown method. The session goes on after each.
+#[tokio::test]
+async fn every_malformed_line_gets_its_json_rpc_error() {
+    let mut raw = Raw::start(&mcpgen_e2e::connector_binary("orders"), &[]).await;
+    let too_long = vec![b' '; 16 * 1024 * 1024 + 1];
+    let cases: [(&[u8], i64); 7] = [
+        (br#"{"jsonrpc":"2.0","id":1,"method":"ping","params":NaN}"#, -32700),
+        (br#"{"jsonrpc":"2.0","id":2,"method":"ping""#, -32700),
+        (&too_long, -32700),
+        (b"1e400", -32700),
+        (
+            br#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"getOrder","arguments":{"x":1e400}}}"#,
+            -32700,
+        ),
+        (b"[1, 2]", -32600),
+        (
+            br#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"getOrder","arguments":["ord_1"]}}"#,
+            -32602,
+        ),
+    ];
+    for (line, code) in cases {
+        raw.send(line).await;
+        let answer = raw.answer().await;
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+    }
+    raw.send(br#"{"jsonrpc":"2.0","id":6,"method":"ping"}"#)
+        .await;
+    assert_eq!(raw.answer().await["id"], 6);
+    let _ = raw.child.kill().await;
+}
+
+/// An integer beyond 64 bits reaches the API exactly as written, in a JSON body and in a query.
+#[tokio::test]
+async fn integers_beyond_64_bits_reach_the_api_exactly() {
+    let api = mcpgen_e2e::api::Api::start(|_| Reply::json(200, json!({"ok": true}))).await;
+    let env = [("DIALECTS_BASE_URL", format!("{}/base", api.url()))];
+    let mut raw = Raw::start(&mcpgen_e2e::connector_binary("dialects"), &env).await;
+    let big = "123456789012345678901234567890";
+    raw.send(format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"bodyJson","arguments":{{"body":{{"name":"n","color":{{"R":{big},"G":-98765432109876543210,"B":2}}}}}}}}}}"#).as_bytes()).await;
+    assert_eq!(raw.answer().await["result"]["isError"], false);
+    let body = String::from_utf8(api.one().body).unwrap();
+    assert_eq!(
+        body,
+        format!(r#"{{"name":"n","color":{{"R":{big},"G":-98765432109876543210,"B":2}}}}"#)
+    );
+    raw.send(format!(r#"{{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{{"name":"queryFormObjectExplode","arguments":{{"color":{{"R":{big},"G":1,"B":2}}}}}}}}"#).as_bytes()).await;
+    assert_eq!(raw.answer().await["result"]["isError"], false);
+    assert_eq!(api.one().query(), format!("R={big}&G=1&B=2"));
+    let _ = raw.child.kill().await;
+
+    // The same over HTTP, as a 2026-07-28 client sends it.
+    let server =
+        mcpgen_e2e::served::start_connector("dialects", &["--http", "127.0.0.1:0"], &env).await;
+    let call = format!(
+        r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}}}},"name":"bodyJson","arguments":{{"body":{{"name":"n","color":{{"R":{big},"G":1,"B":2}}}}}}}}}}"#
+    );
+    let response = reqwest::Client::new()
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", "bodyJson")
+        .body(call)
+        .send()
+        .await
+        .unwrap();
+    let reply = mcpgen_e2e::served::answer(&response.text().await.unwrap());
+    assert_eq!(reply["result"]["isError"], false, "{reply}");
+    assert_eq!(
+        String::from_utf8(api.one().body).unwrap(),
+        format!(r#"{{"name":"n","color":{{"R":{big},"G":1,"B":2}}}}"#)
+    );
+}

@@ -92,7 +92,7 @@ fn judge(tool: &Tool, result: ElicitResult) -> Confirmation {
 
 /// The form the user sees: what will be called, with which arguments, and one yes/no box.
 fn question(tool: &Tool, args: &JsonObject) -> ElicitRequestParams {
-    let mut shown = serde_json::to_string_pretty(args).unwrap_or_default();
+    let mut shown = crate::bigint::shown(serde_json::to_string_pretty(args).unwrap_or_default());
     if shown.len() > SHOWN_ARGUMENTS {
         let mut cut = SHOWN_ARGUMENTS;
         while !shown.is_char_boundary(cut) {

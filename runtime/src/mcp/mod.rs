@@ -9,6 +9,9 @@ mod confirm;
 #[cfg(feature = "conformance-fixtures")]
 pub(crate) mod fixtures;
 pub(crate) mod layer;
+mod malformed;
+pub(crate) mod sessions;
+mod stdio;
 pub(crate) mod tools;
 
 use std::sync::Arc;
@@ -16,14 +19,13 @@ use std::sync::Arc;
 #[allow(deprecated)] // LoggingLevel, SetLevelRequestParams: see `set_level`
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
-    CompleteResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    LoggingLevel, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams,
-    SubscribeRequestParams, UnsubscribeRequestParams,
+    CompleteResult, ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ResourceContents, ServerCapabilities,
+    ServerConfig, SetLevelRequestParams, SubscribeRequestParams, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +34,11 @@ use crate::error::Error;
 use crate::response::{Part, ToolOutput};
 use crate::table::Connector;
 use layer::{Handler, Session};
+use sessions::{BoundedSessions, Gate, SessionLimits};
+
+/// The largest JSON-RPC message accepted over HTTP (rmcp's default, stated so that the runtime's
+/// own reading of request bodies uses the same bound).
+pub(crate) const MAX_REQUEST_BODY: usize = 4 * 1024 * 1024;
 
 /// Tools per `tools/list` page; large APIs are paginated.
 const PAGE_SIZE: usize = 200;
@@ -109,7 +116,7 @@ impl<H: Handler> McpServer<H> {
             "serving MCP over stdio (non-blocking when both streams are pipes)"
         );
         let running = self
-            .serve(rmcp::transport::stdio_pipes())
+            .serve(stdio::transport())
             .await
             .map_err(|e| Error::Session(format!("failed to start: {e}")))?;
         running
@@ -119,32 +126,35 @@ impl<H: Handler> McpServer<H> {
         Ok(())
     }
 
-    /// The Streamable HTTP service (both eras; sessions for 2025-11-25 clients) that accepts
-    /// only `hosts` in `Host` and their origins in `Origin`. Cancelling the token ends every
-    /// session.
-    pub(crate) fn http_service(self, hosts: Vec<String>) -> (HttpService<H>, CancellationToken) {
+    /// The Streamable HTTP service (both eras; sessions for 2025-11-25 clients, within
+    /// `limits`, reserved through the gate) that accepts only `hosts` in `Host` and their
+    /// origins in `Origin`. Cancelling the token ends every session.
+    pub(crate) fn http_service(
+        self,
+        hosts: Vec<String>,
+        limits: SessionLimits,
+    ) -> (HttpService<H>, CancellationToken, Gate) {
+        // `:*` matches any port and none (an origin on the scheme's default port); a pattern
+        // without a port would mean the same today, but rmcp warns about each such pattern on
+        // every start because its meaning is to change.
         let origins: Vec<String> = hosts
             .iter()
-            .flat_map(|h| {
-                [
-                    format!("http://{h}:*"),
-                    format!("https://{h}:*"),
-                    format!("http://{h}"),
-                    format!("https://{h}"),
-                ]
-            })
+            .flat_map(|h| [format!("http://{h}:*"), format!("https://{h}:*")])
             .collect();
         let config = StreamableHttpServerConfig::default()
+            .with_max_request_body_bytes(MAX_REQUEST_BODY)
             .with_allowed_hosts(hosts)
             .with_allowed_origins(origins)
             .enforce_origin_validation();
         let cancel = config.cancellation_token.clone();
+        let sessions = BoundedSessions::new(limits);
+        let gate = sessions.gate();
         let service = StreamableHttpService::new(
             move || Ok(self.for_new_session()),
-            Arc::new(LocalSessionManager::default()),
+            Arc::new(sessions),
             config,
         );
-        (service, cancel)
+        (service, cancel, gate)
     }
 }
 
@@ -163,7 +173,7 @@ fn stdio_is_pipes() -> bool {
 }
 
 /// The tower service that serves MCP at an HTTP endpoint.
-pub(crate) type HttpService<H> = StreamableHttpService<McpServer<H>, LocalSessionManager>;
+pub(crate) type HttpService<H> = StreamableHttpService<McpServer<H>, BoundedSessions>;
 
 /// A tool output in MCP's terms.
 fn to_result(output: ToolOutput) -> CallToolResult {
@@ -311,6 +321,15 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         _context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         self.handler.unsubscribe(request).await
+    }
+
+    /// Requests rmcp could not type: unknown methods, and known ones with malformed params.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, McpError> {
+        Err(malformed::error(&request))
     }
 
     // `logging/setLevel` is deprecated in 2026-07-28 but legacy clients still send it.
