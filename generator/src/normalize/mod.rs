@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::findings::{Finding, Level};
 use crate::ir::*;
 use crate::load::Loader;
 use crate::refs::{self, Loc, ref_of};
@@ -43,7 +44,8 @@ pub struct Normalizer<'a> {
     schemas: IndexMap<String, Value>,
     schema_keys: HashMap<Loc, String>,
     pending: Vec<(Loc, String)>,
-    warnings: Vec<String>,
+    /// In the order noticed; each operation takes those noticed while it was read.
+    findings: Vec<Finding>,
 }
 
 /// Reads the document at `root` (already loaded by `loader`) into the IR.
@@ -64,7 +66,7 @@ pub fn normalize(loader: &mut Loader, root: &Url) -> Result<Api> {
         schemas: IndexMap::new(),
         schema_keys: HashMap::new(),
         pending: Vec::new(),
-        warnings: Vec::new(),
+        findings: Vec::new(),
     };
     n.document(&loc, top, spec_version)
 }
@@ -135,9 +137,18 @@ fn flag(value: Option<&Value>) -> bool {
 }
 
 impl Normalizer<'_> {
-    fn warn(&mut self, loc: &Loc, message: impl std::fmt::Display) {
-        self.warnings
-            .push(format!("{}#{}: {message}", loc.file(), loc.pointer));
+    fn warn(&mut self, loc: &Loc, message: impl Into<String>) {
+        self.note(Level::Warning, loc, message);
+    }
+
+    fn note(&mut self, level: Level, loc: &Loc, message: impl Into<String>) {
+        let place = format!("{}#{}", loc.file(), loc.pointer);
+        self.findings.push(Finding {
+            level,
+            tool: None,
+            place,
+            message: message.into(),
+        });
     }
 
     /// Follows `$ref`s from `value` at `loc` to the object they end at.
@@ -229,13 +240,14 @@ impl Normalizer<'_> {
         }
 
         Ok(Api {
+            source: loc.file(),
             spec_version,
             info,
             servers,
             security_schemes,
             operations,
             schemas: std::mem::take(&mut self.schemas),
-            warnings: std::mem::take(&mut self.warnings),
+            findings: std::mem::take(&mut self.findings),
         })
     }
 

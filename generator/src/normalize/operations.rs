@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Dialect, Normalizer, flag, string, strings};
 use crate::error::Result;
+use crate::findings::Level;
 use crate::ir::*;
 use crate::refs::Loc;
 
@@ -94,6 +95,7 @@ impl Normalizer<'_> {
         let Value::Object(obj) = op else {
             return Err(loc.invalid("an operation must be an object"));
         };
+        let first_finding = self.findings.len();
         let own = self.raw_parameters(&loc.join("parameters"), obj.get("parameters"))?;
         let merged = merge_parameters(scope.parameters, own);
         let mut sorted = self.sort_parameters(&merged)?;
@@ -129,6 +131,7 @@ impl Normalizer<'_> {
             security,
             servers,
             pointer: loc.pointer.clone(),
+            findings: self.findings.split_off(first_finding),
         })
     }
 
@@ -163,9 +166,15 @@ impl Normalizer<'_> {
                 .iter()
                 .any(|p| p.location == Location::Path && p.name == name)
             {
-                self.warn(
+                // The tool still works for the common case (a plain string), but the spec is wrong
+                // about this operation, so the user has to know.
+                self.note(
+                    Level::Error,
                     loc,
-                    format!("path parameter `{name}` is not declared; added as a required string"),
+                    format!(
+                        "the path has `{{{name}}}` but the operation declares no path parameter `{name}`: \
+                         the tool takes it as a required string; declare it (`in: path`) in the spec"
+                    ),
                 );
                 parameters.push(Parameter {
                     name: name.to_string(),

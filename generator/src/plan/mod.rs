@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Result;
+use crate::findings::Finding;
 use crate::ir::{Api, ApiServer, Location, Method, SchemeKind, SecurityRequirement, Style};
 use crate::lock::Lock;
 use crate::naming::{self, NameSource};
@@ -41,7 +42,8 @@ pub struct PlanOptions {
 pub struct Plan {
     pub connector: ConnectorPlan,
     pub tools: Vec<ToolPlan>,
-    pub warnings: Vec<String>,
+    /// The document's findings first, then each tool's in tool order.
+    pub findings: Vec<Finding>,
 }
 
 impl Plan {
@@ -236,31 +238,42 @@ impl Annotations {
 /// Plans the connector for `api`: see the module's documentation for the steps.
 pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     let settings = Settings::check(api, options)?;
-    let mut warnings = api.warnings.clone();
-    let security_schemes = connector::security_schemes(api, &settings.env, &mut warnings);
+    let mut findings = api.findings.clone();
+    let security_schemes = connector::security_schemes(api, &settings.env, &mut findings);
     let custom = Customisation::resolve(api, options, &settings)?;
-    warnings.extend(custom.warnings().iter().cloned());
+    findings.extend(custom.findings().iter().cloned());
     let names = assign_names(api, &custom, &options.lock, settings.budget);
     let mut tools = Vec::with_capacity(names.len());
     for (i, name) in names {
         let op = &api.operations[i];
         let (content, chosen) = custom.body_content(api, i)?;
         let name = format!("{}{name}", settings.tool_prefix);
-        let mut draft = tool::plan_tool(api, op, name, content);
+        let mut draft = tool::plan_tool(api, op, name.clone(), content);
+        let mut tool_findings: Vec<Finding> = op.findings.clone();
         if let Some(content) = content.filter(|_| !chosen) {
-            warnings.extend(tool::several_media_types(op, content));
+            tool_findings.extend(
+                tool::several_media_types(op, content)
+                    .map(|message| Finding::warning(op_place(api, op), message)),
+            );
         }
-        custom.apply(i, &mut draft, &mut warnings)?;
+        custom.apply(i, &mut draft, &mut tool_findings)?;
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
-        tools.push(draft.finish());
+        let tool = draft.finish();
+        findings.extend(tool_findings.into_iter().map(|f| f.for_tool(&tool.name)));
+        tools.push(tool);
     }
     let connector = connector::connector_plan(api, custom.connector(), settings, security_schemes);
     Ok(Plan {
         connector,
         tools,
-        warnings,
+        findings,
     })
+}
+
+/// Where an operation is, as findings name places.
+fn op_place(api: &Api, op: &crate::ir::Operation) -> String {
+    format!("{}#{}", api.source, op.pointer)
 }
 
 /// Each included operation (by index) with its tool name before the prefix: the overrides
