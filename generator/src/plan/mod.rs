@@ -4,8 +4,10 @@
 //! The steps, each a module: [`customise`] checks the connector-wide options and resolves the
 //! overrides file; names are assigned ([`crate::naming`]); [`tool`] plans each operation from the
 //! spec alone (building its inputs with [`inputs`]); [`customise`] then applies the file's entry
-//! to it; [`connector`] plans the connector and its security schemes.
+//! to it; [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
+//! its security schemes.
 
+pub mod audit;
 pub mod connector;
 pub mod customise;
 pub mod inputs;
@@ -248,7 +250,8 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         let op = &api.operations[i];
         let (content, chosen) = custom.body_content(api, i)?;
         let name = format!("{}{name}", settings.tool_prefix);
-        let mut draft = tool::plan_tool(api, op, name.clone(), content);
+        let mut draft = tool::plan_tool(api, op, name, content);
+        audit::describe_from_responses(op, &mut draft);
         let mut tool_findings: Vec<Finding> = op.findings.clone();
         if let Some(content) = content.filter(|_| !chosen) {
             tool_findings.extend(
@@ -257,6 +260,7 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
             );
         }
         custom.apply(i, &mut draft, &mut tool_findings)?;
+        tool_findings.extend(audit::hollow(op, &draft, &op_place(api, op)));
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
         let tool = draft.finish();
