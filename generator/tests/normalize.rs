@@ -655,3 +655,49 @@ fn fields_nobody_reads_are_findings_and_no_tool_is_silent() {
             .any(|m| m.contains("no summary"))
     );
 }
+
+#[test]
+fn names_that_differ_only_in_punctuation_become_distinct_readable_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "twilio.yaml",
+        r##"
+openapi: 3.0.1
+info: {title: Messages, version: "1"}
+paths:
+  /Messages.json:
+    get:
+      operationId: ListMessage
+      parameters:
+        - {name: DateSent, in: query, description: Only messages sent on this date., schema: {type: string, format: date-time}}
+        - {name: DateSent<, in: query, description: Only messages sent before this date., schema: {type: string, format: date-time}}
+        - {name: DateSent>, in: query, description: Only messages sent after this date., schema: {type: string, format: date-time}}
+      responses: {"200": {description: ok}}
+"##,
+    );
+    let g = build(&root);
+    let t = tool(&g, "ListMessage");
+    let pairs: Vec<(&str, &str)> = t
+        .params
+        .iter()
+        .map(|p| (p.arg.as_str(), p.name.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("DateSent", "DateSent"),
+            ("DateSent_before", "DateSent<"),
+            ("DateSent_after", "DateSent>")
+        ]
+    );
+    let props = &t.input_schema["properties"];
+    assert_eq!(
+        props["DateSent_before"]["description"],
+        "Only messages sent before this date. Sent as the query parameter `DateSent<`."
+    );
+    assert_eq!(
+        props["DateSent"]["description"],
+        "Only messages sent on this date."
+    );
+}

@@ -3,10 +3,11 @@
 //!
 //! The steps, each a module: [`customise`] checks the connector-wide options and resolves the
 //! overrides file; names are assigned ([`crate::naming`]); [`tool`] plans each operation from the
-//! spec alone (building its inputs with [`inputs`]); [`customise`] then applies the file's entry
+//! spec alone (building its inputs with [`inputs`], naming its arguments with [`args`]); [`customise`] then applies the file's entry
 //! to it; [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
 //! its security schemes.
 
+pub mod args;
 pub mod audit;
 pub mod connector;
 pub mod customise;

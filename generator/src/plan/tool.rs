@@ -5,6 +5,7 @@
 use mcpgen_contract::media::{self, BodyEncoding};
 use serde_json::{Value, json};
 
+use super::args;
 use super::inputs::InputSchema;
 use super::{Annotations, BodyFieldPlan, BodyPlan, ParamPlan, ToolPlan};
 use crate::inline::inline;
@@ -115,22 +116,7 @@ pub fn choose_content(body: &RequestBody) -> Option<&Content> {
     body.contents.iter().min_by_key(|c| rank(&c.media_type))
 }
 
-/// A parameter's name made safe for clients (`[A-Za-z0-9_.-]`, at most 64 characters).
-fn safe_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect()
-}
-
-/// One argument per parameter. A name shared by two locations (or with `body`) gets its
-/// location appended.
+/// One argument per parameter, named by [`args`] (which says how names are made distinct).
 fn param_inputs(
     api: &Api,
     op: &Operation,
@@ -138,27 +124,14 @@ fn param_inputs(
     inputs: &mut InputSchema,
 ) -> Vec<ParamPlan> {
     let mut params = Vec::new();
-    for p in &op.parameters {
-        let base = safe_name(&p.name);
-        let shared = op
-            .parameters
-            .iter()
-            .filter(|q| safe_name(&q.name) == base)
-            .count()
-            > 1
-            || (has_body && base == "body");
-        let mut arg = if shared {
-            format!("{base}__{}", p.location.as_str())
-        } else {
-            base
-        };
-        while inputs.contains(&arg) {
-            arg.push('_');
-        }
+    let names = args::param_args(&op.parameters, has_body);
+    for (p, arg) in op.parameters.iter().zip(names) {
         let mut schema = inline(&p.schema, &api.schemas);
         if let Value::Object(map) = &mut schema {
-            if let Some(d) = &p.description {
-                map.insert("description".into(), Value::String(d.clone()));
+            let said = [p.description.clone(), args::wire_note(p, &arg)];
+            let description: Vec<String> = said.into_iter().flatten().collect();
+            if !description.is_empty() {
+                map.insert("description".into(), Value::String(description.join(" ")));
             }
             if p.deprecated {
                 map.insert("deprecated".into(), Value::Bool(true));
