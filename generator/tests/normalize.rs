@@ -346,7 +346,7 @@ paths:
     );
     assert_eq!(
         put.input_schema["properties"]["id__path"]["description"],
-        "shared"
+        "shared. Sent as the path parameter `id`."
     );
     assert!(
         put.input_schema["properties"]["body"]["properties"]
@@ -699,5 +699,76 @@ paths:
     assert_eq!(
         props["DateSent"]["description"],
         "Only messages sent on this date."
+    );
+}
+
+#[test]
+fn bodies_that_carry_nothing_are_not_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "empty.yaml",
+        r##"
+openapi: 3.0.3
+info: {title: Empty, version: "1"}
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters: [{name: q, in: query, schema: {type: string}}]
+      requestBody:
+        content: {application/x-www-form-urlencoded: {}}
+      responses: {"200": {description: ok}}
+  /things/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    delete:
+      operationId: deleteThing
+      requestBody:
+        content: {application/json: {schema: {type: object, properties: {}}}}
+      responses: {"204": {description: gone}}
+    put:
+      operationId: touchThing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {id: {type: string, readOnly: true}}}
+      responses: {"200": {description: ok}}
+    patch:
+      operationId: patchThing
+      requestBody:
+        content: {application/json: {schema: {type: object}}}
+      responses: {"200": {description: ok}}
+"##,
+    );
+    let g = build(&root);
+    let search = tool(&g, "search");
+    assert!(search.input_schema["properties"].get("body").is_none());
+    assert!(
+        search.body.is_none(),
+        "a GET with an empty form sends no body"
+    );
+    let delete = tool(&g, "deleteThing");
+    assert!(delete.body.is_none());
+    assert_eq!(
+        delete.input_schema["properties"],
+        json!({"id": {"type": "string"}})
+    );
+    // Required by the API, but nothing for the model to say: `{}` goes out on its own.
+    let touch = tool(&g, "touchThing");
+    assert!(touch.input_schema["properties"].get("body").is_none());
+    assert_eq!(touch.input_schema["required"], json!(["id"]));
+    assert_eq!(touch.body.as_ref().unwrap().media_type, "application/json");
+    assert_eq!(touch.presets.len(), 1);
+    assert_eq!(
+        (touch.presets[0].arg.as_str(), &touch.presets[0].value),
+        ("body", &json!({}))
+    );
+    assert!(touch.presets[0].fixed);
+    // A free-form JSON object is something the model can fill.
+    let patch = tool(&g, "patchThing");
+    assert_eq!(
+        patch.input_schema["properties"]["body"],
+        json!({"type": "object"})
     );
 }

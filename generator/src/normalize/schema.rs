@@ -285,6 +285,15 @@ mod tests {
             json!({"type": "string", "example": "x"}),
         );
         assert_eq!(out, json!({"type": "string", "examples": ["x"]}));
+        // Both spellings at once: merged, each value once.
+        let out = convert(
+            Dialect::OpenApi31,
+            json!({"type": "string", "example": "x", "examples": ["x", "y", "y"]}),
+        );
+        assert_eq!(out, json!({"type": "string", "examples": ["x", "y"]}));
+        // A map of named examples (not JSON Schema's array) gives its values.
+        let out = convert(Dialect::OpenApi30, json!({"examples": {"a": 1, "b": 2}}));
+        assert_eq!(out, json!({"examples": [1, 2]}));
         let out = convert(Dialect::Swagger2, json!({"type": "file"}));
         assert_eq!(
             out,

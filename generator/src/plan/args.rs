@@ -49,16 +49,21 @@ pub fn param_args(params: &[Parameter], has_body: bool) -> Vec<String> {
     args.into_iter().flatten().collect()
 }
 
-/// The sentence that tells the model which wire name an argument named `arg` stands for, when
-/// the two differ.
-pub fn wire_note(p: &Parameter, arg: &str) -> Option<String> {
-    (arg != p.name).then(|| {
+/// The argument's description: the parameter's, and when the argument is named differently,
+/// which parameter it is (`Sent as the query parameter `DateSent<`.`).
+pub fn description(p: &Parameter, arg: &str) -> Option<String> {
+    let note = (arg != p.name).then(|| {
         format!(
             "Sent as the {} parameter `{}`.",
             p.location.as_str(),
             p.name
         )
-    })
+    });
+    match (p.description.as_deref().map(str::trim_end), note) {
+        (Some(d), Some(note)) if d.ends_with(['.', '!', '?']) => Some(format!("{d} {note}")),
+        (Some(d), Some(note)) => Some(format!("{d}. {note}")),
+        (d, note) => d.map(str::to_owned).or(note),
+    }
 }
 
 /// `name` with operators spelt out and other characters made safe.
@@ -158,10 +163,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            wire_note(&params[1], "DateSent_before").as_deref(),
+            description(&params[1], "DateSent_before").as_deref(),
             Some("Sent as the query parameter `DateSent<`.")
         );
-        assert_eq!(wire_note(&params[0], "DateSent"), None);
+        assert_eq!(description(&params[0], "DateSent"), None);
+        let mut described = params[1].clone();
+        described.description = Some("Before this date".into());
+        assert_eq!(
+            description(&described, "DateSent_before").as_deref(),
+            Some("Before this date. Sent as the query parameter `DateSent<`.")
+        );
     }
 
     #[test]

@@ -4,13 +4,14 @@
 //! The steps, each a module: [`customise`] checks the connector-wide options and resolves the
 //! overrides file; names are assigned ([`crate::naming`]); [`tool`] plans each operation from the
 //! spec alone (building its inputs with [`inputs`], naming its arguments with [`args`]); [`customise`] then applies the file's entry
-//! to it; [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
+//! to it ([`empty`] having removed a body that carries nothing); [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
 //! its security schemes.
 
 pub mod args;
 pub mod audit;
 pub mod connector;
 pub mod customise;
+pub mod empty;
 pub mod inputs;
 pub mod tool;
 
@@ -252,6 +253,7 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         let (content, chosen) = custom.body_content(api, i)?;
         let name = format!("{}{name}", settings.tool_prefix);
         let mut draft = tool::plan_tool(api, op, name, content);
+        empty::drop_empty_body(&mut draft);
         audit::describe_from_responses(op, &mut draft);
         let mut tool_findings: Vec<Finding> = op.findings.clone();
         if let Some(content) = content.filter(|_| !chosen) {

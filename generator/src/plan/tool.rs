@@ -128,10 +128,8 @@ fn param_inputs(
     for (p, arg) in op.parameters.iter().zip(names) {
         let mut schema = inline(&p.schema, &api.schemas);
         if let Value::Object(map) = &mut schema {
-            let said = [p.description.clone(), args::wire_note(p, &arg)];
-            let description: Vec<String> = said.into_iter().flatten().collect();
-            if !description.is_empty() {
-                map.insert("description".into(), Value::String(description.join(" ")));
+            if let Some(d) = args::description(p, &arg) {
+                map.insert("description".into(), Value::String(d));
             }
             if p.deprecated {
                 map.insert("deprecated".into(), Value::Bool(true));
