@@ -7,10 +7,16 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::findings::Finding;
+
 pub use mcpgen_contract::{ArrayEncoding, FileContent, Listing, Location, Method, Style};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Api {
+    /// The root document as messages name it (a path, or the URL); not part of the IR's JSON,
+    /// which must not depend on where it was read.
+    #[serde(skip)]
+    pub source: String,
     /// `2.0`, `3.0.3`, `3.1.0`, as the document says.
     pub spec_version: String,
     pub info: Info,
@@ -20,7 +26,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Named schemas that `$ref`s point to, keyed as they are referenced in `#/$defs/<key>`.
     pub schemas: indexmap::IndexMap<String, Value>,
-    pub warnings: Vec<String>,
+    /// What normalising noticed beyond any one operation (each operation has its own).
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +73,9 @@ pub struct Operation {
     pub servers: Vec<ApiServer>,
     /// Where the operation is in the root document, as a JSON pointer.
     pub pointer: String,
+    /// What normalising noticed about this operation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,7 +3,8 @@
 //! The stages, each a module: [`load`] (documents, with [`refs`]) → [`normalize`] (the [`ir`], one
 //! submodule per dialect) → [`plan`] (tools, with [`naming`] and [`inline`]; the user's
 //! [`overrides`] applied by its customise stage) → [`emit`] (files) → [`output`] (writing and
-//! checking a directory). [`lock`] carries tool names from one generation to the next; [`diff`]
+//! checking a directory). What any stage notices and cannot honour is a [`findings::Finding`].
+//! [`lock`] carries tool names from one generation to the next; [`diff`]
 //! compares two plans; [`util`] holds what several stages share.
 
 pub mod bundle;
@@ -11,6 +12,7 @@ pub mod diff;
 pub mod directory;
 pub mod emit;
 pub mod error;
+pub mod findings;
 pub mod inline;
 pub mod ir;
 pub mod load;

@@ -241,6 +241,15 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
         Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
+    // YAML integers beyond 64 bits (`maximum: 18446744073709552000`): a float, as JSON gives.
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
+    }
+    #[allow(clippy::cast_precision_loss)]
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(Number::from_f64(v as f64).map_or(Value::Null, Value::Number))
+    }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
     }
@@ -301,6 +310,12 @@ impl<'de> Deserialize<'de> for Key {
             fn visit_u64<E>(self, v: u64) -> Result<String, E> {
                 Ok(v.to_string())
             }
+            fn visit_i128<E>(self, v: i128) -> Result<String, E> {
+                Ok(v.to_string())
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<String, E> {
+                Ok(v.to_string())
+            }
             fn visit_f64<E>(self, v: f64) -> Result<String, E> {
                 Ok(v.to_string())
             }
@@ -325,6 +340,28 @@ mod tests {
         assert_eq!(parse("a", "a: 1\n").unwrap()["a"], 1);
         // YAML's integer keys become strings, as in JSON.
         assert_eq!(parse("a", "200:\n  x: 1\n").unwrap()["200"]["x"], 1);
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_load_from_yaml_as_from_json() {
+        for big in [
+            "18446744073709552000",
+            "-9223372036854775809",
+            "340282366920938463463374607431768211456",
+        ] {
+            let from_json = parse("a.json", &format!("{{\"maximum\": {big}}}"));
+            let from_yaml = parse("a.yaml", &format!("maximum: {big}\n"));
+            match (from_json, from_yaml) {
+                (Ok(json), Ok(yaml)) => assert_eq!(json, yaml, "{big}"),
+                (Err(_), Err(_)) => {}
+                (json, yaml) => panic!("{big}: JSON gives {json:?}, YAML {yaml:?}"),
+            }
+        }
+        let yaml = parse("a.yaml", "maximum: 18446744073709552000\n").unwrap();
+        assert_eq!(yaml["maximum"].as_f64(), Some(18_446_744_073_709_552_000.0));
+        // As a map key (a status code, say) the number keeps its digits.
+        let yaml = parse("a.yaml", "18446744073709552000: x\n").unwrap();
+        assert_eq!(yaml["18446744073709552000"], "x");
     }
 
     #[test]

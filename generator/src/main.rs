@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mcpgen::emit::RuntimeDependency;
+use mcpgen::findings::{Finding, Level};
 use mcpgen::lock::Lock;
 use mcpgen::overrides::Overrides;
 use mcpgen::plan::PlanOptions;
@@ -210,9 +211,23 @@ fn tool_changes(lock: &Lock, plan: &mcpgen::plan::Plan) -> Vec<String> {
     lines
 }
 
-fn print_warnings(warnings: &[String]) {
-    for w in warnings {
-        eprintln!("warning: {w}");
+/// Every finding on stderr, and how many tools have error-level ones.
+fn print_findings(findings: &[Finding]) {
+    for f in findings {
+        eprintln!("{f}");
+    }
+    let mut broken: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.level == Level::Error)
+        .filter_map(|f| f.tool.as_deref())
+        .collect();
+    broken.dedup();
+    if !broken.is_empty() {
+        eprintln!(
+            "{} tool(s) with errors: they may send requests the API does not expect; fix the spec \
+             (or exclude them in the overrides file)",
+            broken.len()
+        );
     }
 }
 
@@ -280,7 +295,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn generate(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<ExitCode> {
     let options = plan_options(input, Some(out))?;
     let generated = mcpgen::build(&input.spec, &options)?;
-    print_warnings(&generated.plan.warnings);
+    print_findings(&generated.plan.findings);
     let files = mcpgen::files(&generated, runtime_dependency(runtime, out))?;
     let removed = mcpgen::output::write(out, &files)?;
     if mcpgen::output::hooks_need_migration(out) {
@@ -372,7 +387,7 @@ fn diff(old: &str, new: &str, given: DiffOptions, format: DiffFormat) -> anyhow:
     options.lock.tools = before.plan.lock_names();
     options.lenient = false;
     let after = mcpgen::build(new, &options)?;
-    print_warnings(&after.plan.warnings);
+    print_findings(&after.plan.findings);
     let report = mcpgen::diff::diff(&before.plan, &after.plan);
     match format {
         DiffFormat::Text => print!("{}", mcpgen::diff::render_text(&report)),
@@ -427,7 +442,7 @@ fn directory_check(input: &Input) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `mcpgen inspect`: the tools a spec gives, and every warning, without writing.
+/// `mcpgen inspect`: the tools a spec gives, and every finding, without writing.
 fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
     let options = plan_options(input, None)?;
     let generated = mcpgen::build(&input.spec, &options)?;
@@ -435,52 +450,95 @@ fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
         Format::Json => println!("{}", serde_json::to_string_pretty(&generated.plan)?),
         Format::Ir => println!("{}", serde_json::to_string_pretty(&generated.api)?),
         Format::Text => {
-            let plan = &generated.plan;
-            println!(
-                "{} ({}): {} tools",
-                plan.connector.name,
-                plan.connector.title,
-                plan.tools.len()
-            );
             let named = input.name.is_some()
                 || options
                     .overrides
                     .as_ref()
                     .is_some_and(|o| o.spec.connector.name.is_some());
-            if !named {
-                println!(
-                    "name `{}` comes from the title; choose another with --name or `connector.name` in the overrides file",
-                    plan.connector.name
-                );
-            }
-            for t in &plan.tools {
-                let a = t.annotations;
-                let kind = if a.read_only {
-                    "read-only"
-                } else if a.destructive {
-                    "destructive"
-                } else {
-                    "write"
-                };
-                println!(
-                    "  {:<40} {:<7} {:<40} {}",
-                    t.name,
-                    t.method.as_str(),
-                    t.path,
-                    kind
-                );
-            }
-            let listing = &plan.connector.listing;
-            println!(
-                "listing: {} — {}",
-                match listing.listing {
-                    mcpgen::ir::Listing::Full => "every tool",
-                    mcpgen::ir::Listing::Catalog => "catalog",
-                },
-                listing.reason
-            );
-            print_warnings(&plan.warnings);
+            print!("{}", inspect_text(&generated.plan, named));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The table `inspect` prints: one line per tool with its findings below it, then the findings
+/// about the document as a whole.
+fn inspect_text(plan: &mcpgen::plan::Plan, named: bool) -> String {
+    use std::fmt::Write;
+    let mut text = format!(
+        "{} ({}): {} tools\n",
+        plan.connector.name,
+        plan.connector.title,
+        plan.tools.len()
+    );
+    if !named {
+        let _ = writeln!(
+            text,
+            "name `{}` comes from the title; choose another with --name or `connector.name` in the overrides file",
+            plan.connector.name
+        );
+    }
+    for t in &plan.tools {
+        let a = t.annotations;
+        let kind = if a.read_only {
+            "read-only"
+        } else if a.destructive {
+            "destructive"
+        } else {
+            "write"
+        };
+        let _ = writeln!(
+            text,
+            "  {:<40} {:<7} {:<40} {}",
+            t.name,
+            t.method.as_str(),
+            t.path,
+            kind
+        );
+        for f in plan
+            .findings
+            .iter()
+            .filter(|f| f.tool.as_ref() == Some(&t.name))
+        {
+            let _ = writeln!(
+                text,
+                "      {}: {}: {}",
+                f.level.as_str(),
+                f.place,
+                f.message
+            );
+        }
+    }
+    let document: Vec<&Finding> = plan.findings.iter().filter(|f| f.tool.is_none()).collect();
+    if !document.is_empty() {
+        text.push_str("document:\n");
+        for f in document {
+            let _ = writeln!(
+                text,
+                "      {}: {}: {}",
+                f.level.as_str(),
+                f.place,
+                f.message
+            );
+        }
+    }
+    let listing = &plan.connector.listing;
+    let _ = writeln!(
+        text,
+        "listing: {} — {}",
+        match listing.listing {
+            mcpgen::ir::Listing::Full => "every tool",
+            mcpgen::ir::Listing::Catalog => "catalog",
+        },
+        listing.reason
+    );
+    let (errors, warnings) = plan
+        .findings
+        .iter()
+        .fold((0, 0), |(e, w), f| match f.level {
+            Level::Error => (e + 1, w),
+            Level::Warning => (e, w + 1),
+        });
+    let _ = writeln!(text, "{errors} errors, {warnings} warnings");
+    text
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::ir::{Api, ArrayEncoding, Method, Operation};
 use crate::util::closest;
 
@@ -282,6 +283,14 @@ impl Overrides {
         })
     }
 
+    /// The file and the line of the entry at `path` (keys from the top), as findings name it.
+    pub fn place(&self, path: &[&str]) -> String {
+        match line_of(&self.text, path) {
+            Some(line) => format!("{}:{line}", self.file),
+            None => self.file.clone(),
+        }
+    }
+
     /// An error about the entry at `path` (keys from the top), with its line when it can be found.
     pub fn error(&self, path: &[&str], message: String) -> Error {
         Error::Overrides {
@@ -339,7 +348,7 @@ pub struct Resolution {
     pub included: Vec<bool>,
     /// Per operation: the key of its entry in `tools`, if any.
     pub tool: Vec<Option<String>>,
-    pub warnings: Vec<String>,
+    pub findings: Vec<Finding>,
 }
 
 struct FilterMatchers {
@@ -581,16 +590,18 @@ impl Overrides {
                         ));
                     }
                     if !resolution.included[i] {
-                        resolution.warnings.push(format!(
-                            "{}: `tools.{key}` changes an operation that include/exclude leave out",
-                            self.file
+                        resolution.findings.push(Finding::warning(
+                            self.place(&["tools", key]),
+                            format!(
+                                "`tools.{key}` changes an operation that include/exclude leave out"
+                            ),
                         ));
                     }
                     resolution.tool[i] = Some(key.clone());
                 }
-                None if lenient => resolution.warnings.push(format!(
-                    "{}: `tools.{key}` names no operation of this spec; skipped",
-                    self.file
+                None if lenient => resolution.findings.push(Finding::warning(
+                    self.place(&["tools", key]),
+                    format!("`tools.{key}` names no operation of this spec; skipped"),
                 )),
                 None => {
                     let hint = closest(key, keys.iter().map(String::as_str))

@@ -1,5 +1,6 @@
-//! Places in documents and `$ref` resolution: relative files, JSON pointer fragments, and a
-//! "did you mean" when a pointer names something that is not there.
+//! Places in documents and `$ref` resolution: relative files, JSON pointer fragments (which may
+//! pass through other `$ref`s on their way), and a "did you mean" when a pointer names something
+//! that is not there.
 
 use serde_json::Value;
 use url::Url;
@@ -81,24 +82,71 @@ pub fn target(from: &Loc, reference: &str) -> Result<Loc> {
     Ok(Loc { url, pointer })
 }
 
-/// Reads the value at `target`, loading its document if needed.
-pub fn fetch(loader: &mut Loader, from: &Loc, reference: &str, target: &Loc) -> Result<Value> {
+/// How many `$ref`s a pointer may pass through on its way before we call it a loop.
+const MAX_HOPS: usize = 32;
+
+/// The value `reference` (written at `from`) points to, and where it is, loading documents as
+/// needed. Like mainstream OpenAPI tools, a pointer may pass through `$ref`s on its way
+/// (`#/paths/~1a/get/parameters/0` when `/paths/~1a/get` is itself a reference): the place
+/// returned is where the value really is, so references inside it resolve from its own file.
+pub fn resolve(loader: &mut Loader, from: &Loc, reference: &str) -> Result<(Loc, Value)> {
     let fail = |message: String| Error::Ref {
         file: from.file(),
         pointer: from.pointer.clone(),
         reference: reference.to_string(),
         message,
     };
-    let doc = loader.get(&target.url).map_err(|e| match e {
-        Error::Read { message, .. } => {
-            fail(format!("cannot read {}: {message}", display(&target.url)))
+    let written = target(from, reference)?;
+    let mut at = Loc::root(&written.url);
+    let mut segments: Vec<String> = split(&written.pointer);
+    segments.reverse();
+    let mut hops = 0;
+    loop {
+        let doc = loader.get(&at.url).map_err(|e| match e {
+            Error::Read { message, .. } => fail(format!("cannot read {}: {message}", at.file())),
+            other => other,
+        })?;
+        let node = doc.pointer(&at.pointer).unwrap_or(&Value::Null);
+        let Some(segment) = segments.last() else {
+            return Ok((at, node.clone()));
+        };
+        let found = match node {
+            Value::Object(map) => map.contains_key(segment),
+            Value::Array(items) => segment.parse::<usize>().is_ok_and(|i| i < items.len()),
+            _ => false,
+        };
+        if found {
+            at = at.join(segment);
+            segments.pop();
+            continue;
         }
-        other => other,
-    })?;
-    match doc.pointer(&target.pointer) {
-        Some(value) => Ok(value.clone()),
-        None => Err(fail(missing(&doc, &target.pointer, &display(&target.url)))),
+        let Some(inner) = ref_of(node).map(str::to_owned) else {
+            let rest: Vec<String> = segments.iter().rev().map(|s| escape(s)).collect();
+            let pointer = format!("{}/{}", at.pointer, rest.join("/"));
+            return Err(fail(missing(&doc, &pointer, &at.file())));
+        };
+        hops += 1;
+        if hops > MAX_HOPS {
+            return Err(fail(format!(
+                "the pointer passes through more than {MAX_HOPS} `$ref`s: a cycle?"
+            )));
+        }
+        at = target(&at, &inner)?;
+        let mut inner_segments = split(&at.pointer);
+        at.pointer.clear();
+        inner_segments.reverse();
+        // The inner reference's own pointer comes first, then what was left of ours.
+        segments.extend(inner_segments);
     }
+}
+
+/// A pointer's unescaped segments.
+fn split(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 /// Explains which segment of a pointer is missing, with the closest existing key.

@@ -123,10 +123,102 @@ fn inspect_lists_tools_and_warnings() {
         stdout.starts_with("orders-service (Orders Service): 14 tools"),
         "{stdout}"
     );
-    for line in stdout.lines().skip(1) {
+    // Tool lines are indented by two; their findings by six.
+    let tool_lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("      "))
+        .collect();
+    assert_eq!(tool_lines.len(), 14, "{stdout}");
+    for line in tool_lines {
         let name = line.split_whitespace().next().unwrap();
         assert!(name.len() <= 40, "{name} is longer than the budget");
     }
+}
+
+/// A spec whose `GET /things/{id}` does not declare `id`, and whose document has no title.
+const UNDECLARED: &str = r#"
+openapi: 3.0.3
+info: {version: "1"}
+paths:
+  /things/{id}:
+    get:
+      operationId: getThing
+      summary: One thing
+      responses: {"200": {description: ok}}
+  /things:
+    get:
+      operationId: listThings
+      summary: All things
+      responses: {"200": {description: ok}}
+"#;
+
+#[test]
+fn findings_are_shown_per_tool_with_their_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("things.yaml");
+    std::fs::write(&spec, UNDECLARED).unwrap();
+    let spec = spec.to_string_lossy().into_owned();
+    let assert = mcpgen().args(["inspect", &spec]).assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("getThing"))
+        .unwrap();
+    let finding = lines[at + 1];
+    assert!(finding.starts_with("      error: "), "{stdout}");
+    assert!(
+        finding.contains("things.yaml#/paths/~1things~1{id}/get"),
+        "{finding}"
+    );
+    assert!(finding.contains("no path parameter `id`"), "{finding}");
+    let next = lines[at + 2].trim_start();
+    assert!(
+        next.starts_with("listThings"),
+        "listThings has no findings: {stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "document:
+      warning: "
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(
+            "1 errors, 1 warnings
+"
+        ),
+        "{stdout}"
+    );
+
+    let assert = mcpgen()
+        .args(["inspect", &spec, "--format", "json"])
+        .assert()
+        .success();
+    let plan: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let findings = plan["findings"].as_array().unwrap();
+    let error = findings.iter().find(|f| f["level"] == "error").unwrap();
+    assert_eq!(error["tool"], "getThing");
+    let warning = findings.iter().find(|f| f["level"] == "warning").unwrap();
+    assert!(warning.get("tool").is_none(), "{warning}");
+    // The inferred input is still there: the tool works for the common case.
+    let get = plan["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "getThing")
+        .unwrap();
+    assert_eq!(get["input_schema"]["required"], serde_json::json!(["id"]));
+
+    let out = dir.path().join("out");
+    let assert = mcpgen()
+        .args(["generate", &spec, "--out", &out.to_string_lossy()])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("error: tool `getThing`: "), "{stderr}");
+    assert!(stderr.contains("1 tool(s) with errors"), "{stderr}");
 }
 
 /// Serves files from `root` over HTTP/1.0 on loopback until the test ends.

@@ -1,5 +1,6 @@
 //! The example specs in `specs/`: their IR is a snapshot, and their generated crates are checked
-//! into `generated/`; this test fails when either is stale.
+//! into `generated/`; this test fails when either is stale. So does the dependency lock mcpgen
+//! embeds for connectors, which must be the workspace's lock as cargo prunes it for one.
 //!
 //! After an intended change, run `scripts/regenerate-examples` (it sets `MCPGEN_BLESS=1` for this
 //! test and accepts the IR snapshots), and review the diff.
@@ -53,7 +54,7 @@ fn generated_crates_are_up_to_date() {
             stale.push(format!("generated/{name}/{file}"));
         }
         if overrides.is_none() {
-            insta::assert_json_snapshot!(format!("ir_{name}"), generated.api);
+            insta::assert_json_snapshot!(format!("ir_{name}"), portable(&generated.api));
         }
     }
     // The overrides file's published JSON Schema is generated from the Rust types.
@@ -70,6 +71,61 @@ fn generated_crates_are_up_to_date() {
         "stale generated files (run scripts/regenerate-examples and review the diff):\n  {}",
         stale.join("\n  ")
     );
+}
+
+/// The lock cargo writes for a lone crate that depends on the runtime, starting from the
+/// workspace's lock: what `generator/src/emit/connector.lock` must hold.
+fn pruned_workspace_lock() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = std::path::absolute(root().join("runtime")).unwrap();
+    let manifest = mcpgen::emit::cargo_lock::template_manifest(&runtime.to_string_lossy());
+    std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
+    std::fs::copy(root().join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+    // Keeps every version the workspace chose and drops what a lone crate does not use.
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["update", "--offline", "--workspace", "--quiet"])
+            .current_dir(dir.path())
+            .status()
+            .unwrap();
+    assert!(status.success(), "cargo update failed");
+    std::fs::read_to_string(dir.path().join("Cargo.lock")).unwrap()
+}
+
+#[test]
+fn connector_lock_is_the_workspace_lock_pruned_by_cargo() {
+    let pruned = pruned_workspace_lock();
+    if std::env::var_os("MCPGEN_BLESS").is_some() {
+        std::fs::write(root().join("generator/src/emit/connector.lock"), &pruned).unwrap();
+        return;
+    }
+    assert!(
+        pruned == mcpgen::emit::cargo_lock::RUNTIME_LOCK,
+        "generator/src/emit/connector.lock is stale: run scripts/regenerate-examples"
+    );
+}
+
+/// The IR with the places of its findings relative to `specs/`, so the snapshot does not depend
+/// on where the repository is.
+fn portable(api: &mcpgen::ir::Api) -> mcpgen::ir::Api {
+    let specs = std::path::absolute(root().join("specs")).unwrap();
+    let prefix = format!("{}/", specs.display());
+    let mut api = api.clone();
+    let findings = api.findings.iter_mut().chain(
+        api.operations
+            .iter_mut()
+            .flat_map(|o| o.findings.iter_mut()),
+    );
+    for f in findings {
+        if let Some(i) = f.place.find(&prefix) {
+            f.place = f.place[i + prefix.len()..].to_string();
+        } else if let Some(i) = f.place.find("specs/") {
+            f.place = f.place[i + "specs/".len()..].to_string();
+        }
+    }
+    api
 }
 
 #[test]

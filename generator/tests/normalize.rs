@@ -346,7 +346,7 @@ paths:
     );
     assert_eq!(
         put.input_schema["properties"]["id__path"]["description"],
-        "shared"
+        "shared. Sent as the path parameter `id`."
     );
     assert!(
         put.input_schema["properties"]["body"]["properties"]
@@ -403,4 +403,372 @@ components:
     );
     assert_eq!(body["oneOf"][1]["anyOf"][1], json!({"type": "null"}));
     let _: &Value = body;
+}
+
+/// A DigitalOcean-style split spec (file, text): operations, lists and whole maps behind `$ref`s.
+const SPLIT_THINGS: &[(&str, &str)] = &[
+    (
+        "openapi.yaml",
+        r##"
+openapi: 3.0.3
+info: {title: Things, version: "1"}
+paths:
+  /v2/things:
+    get: {$ref: "resources/things/list.yml"}
+    post:
+      $ref: "resources/things/create.yml"
+      summary: Create a thing (from beside the reference)
+      parameters: [{$ref: "shared.yaml#/dry_run"}]
+  /v2/things/{id}:
+    parameters: {$ref: "shared.yaml#/by_name"}
+    delete:
+      operationId: deleteThing
+      description: Deletes a thing.
+      parameters:
+        # A pointer through a reference: `get` above is itself a `$ref`.
+        - $ref: "#/paths/~1v2~1things/get/parameters/0"
+      responses: {"204": {description: gone}}
+"##,
+    ),
+    (
+        "resources/things/list.yml",
+        r##"
+operationId: listThings
+summary: List things
+parameters: {$ref: "../../shared.yaml#/paging"}
+responses: {$ref: "responses.yml#/list"}
+"##,
+    ),
+    (
+        "resources/things/responses.yml",
+        r##"
+list:
+  "200":
+    description: things
+    content: {$ref: "#/thing_list_content"}
+thing_list_content:
+  application/json: {schema: {type: array, items: {type: object}}}
+"##,
+    ),
+    (
+        "resources/things/create.yml",
+        r##"
+operationId: createThing
+summary: Create a thing
+requestBody:
+  required: true
+  content: {$ref: "models.yml#/thing_content"}
+responses: {"201": {description: created}}
+"##,
+    ),
+    (
+        "resources/things/models.yml",
+        r##"
+thing_content:
+  application/json: {schema: {$ref: "#/Thing"}}
+Thing:
+  type: object
+  required: [name]
+  properties: {$ref: "fields.yml"}
+"##,
+    ),
+    (
+        "resources/things/fields.yml",
+        "name: {type: string, example: bolt}\nsize: {$ref: '#/size_schema'}\nsize_schema: {type: integer}\n",
+    ),
+    (
+        "shared.yaml",
+        r##"
+paging:
+  - {name: per_page, in: query, schema: {type: integer}, examples: {$ref: "#/per_page_examples"}}
+  - {name: page, in: query, schema: {type: integer}}
+per_page_examples:
+  small: {value: 10}
+  usual: {$ref: "#/usual_page"}
+  again: {value: 10}
+usual_page: {value: 50}
+dry_run: {name: dry_run, in: query, schema: {type: boolean}}
+by_name:
+  id: {name: id, in: path, required: true, schema: {type: string}}
+"##,
+    ),
+];
+
+#[test]
+fn refs_stand_for_operations_lists_and_whole_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, text) in SPLIT_THINGS {
+        write(dir.path(), file, text);
+    }
+    let root = dir
+        .path()
+        .join("openapi.yaml")
+        .to_string_lossy()
+        .into_owned();
+    let g = build(&root);
+    assert!(g.plan.findings.is_empty(), "{:?}", g.plan.findings);
+    let list = tool(&g, "listThings");
+    assert_eq!(list.description, "List things");
+    let props = &list.input_schema["properties"];
+    assert_eq!(
+        props["per_page"]["examples"],
+        json!([10, 50]),
+        "followed and each once"
+    );
+    assert_eq!(props["page"]["type"], "integer");
+    let create = tool(&g, "createThing");
+    assert_eq!(
+        create.title.as_deref(),
+        Some("Create a thing (from beside the reference)")
+    );
+    let body = &create.input_schema["properties"]["body"];
+    assert_eq!(body["properties"]["name"]["examples"], json!(["bolt"]));
+    assert_eq!(body["properties"]["size"], json!({"type": "integer"}));
+    assert_eq!(body["required"], json!(["name"]));
+    // The sibling list replaces the operation's (none here); its reference resolves from the root.
+    assert_eq!(create.params[0].name, "dry_run");
+    let delete = tool(&g, "deleteThing");
+    let names: Vec<&str> = delete.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["id", "per_page"]);
+    let op = g
+        .api
+        .operations
+        .iter()
+        .find(|o| o.operation_id.as_deref() == Some("listThings"))
+        .unwrap();
+    assert_eq!(
+        op.pointer, "/paths/~1v2~1things/get",
+        "the place in the root document"
+    );
+    assert_eq!(op.responses[0].contents[0].media_type, "application/json");
+}
+
+#[test]
+fn reference_cycles_are_errors_that_show_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = write(
+        d,
+        "a.yaml",
+        "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths:\n  /a: {get: {$ref: 'b.yaml#/op'}}\n",
+    );
+    write(d, "b.yaml", "op: {$ref: 'c.yaml#/op'}\n");
+    write(d, "c.yaml", "op: {$ref: 'b.yaml#/op'}\n");
+    let e = error(&root);
+    assert!(e.contains("`$ref` cycle"), "{e}");
+    assert!(
+        e.contains("b.yaml#/op → ") && e.contains("c.yaml#/op"),
+        "{e}"
+    );
+    // A pointer that passes through references in a loop is caught too.
+    let root = write(
+        d,
+        "p.yaml",
+        "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths:\n  /a: {$ref: '#/x/y'}\nx: {$ref: '#/z'}\nz: {$ref: '#/x'}\n",
+    );
+    let e = error(&root);
+    assert!(e.contains("cycle"), "{e}");
+}
+
+/// Fields nobody reads (a misspelt one, an uppercase method), an ignored header, an unused path
+/// parameter, and operations that describe themselves only by their response, or not at all.
+const QUIET: &str = r##"
+openapi: 3.0.3
+info: {title: Quiet, version: "1"}
+paths:
+  /reports:
+    GET:
+      operationId: upper
+      responses: {"200": {description: ok}}
+    get:
+      operationId: listReports
+      paramters: [{name: q, in: query}]
+      responses: {"200": {description: The reports of the last 30 days.}}
+  /health:
+    get:
+      operationId: health
+      parameters:
+        - {name: Authorization, in: header, schema: {type: string}}
+      responses: {"200": {description: OK}}
+  /items/{id}:
+    get:
+      operationId: getItem
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: other, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+"##;
+
+#[test]
+fn fields_nobody_reads_are_findings_and_no_tool_is_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "a.yaml", QUIET);
+    let g = build(&root);
+    let messages = |tool: Option<&str>| -> Vec<String> {
+        g.plan
+            .findings
+            .iter()
+            .filter(|f| f.tool.as_deref() == tool)
+            .map(|f| format!("{} {}", f.place, f.message))
+            .collect()
+    };
+    let document = messages(None);
+    assert!(
+        document
+            .iter()
+            .any(|m| m.contains("/paths/~1reports/GET") && m.contains("write `get`")),
+        "{document:?}"
+    );
+    let reports = messages(Some("listReports"));
+    assert!(
+        reports
+            .iter()
+            .any(|m| m.contains("`paramters` is not an OpenAPI field")),
+        "{reports:?}"
+    );
+    // What the response is said to be stands in for a description.
+    assert_eq!(
+        tool(&g, "listReports").description,
+        "GET /reports\n\nResponds with: The reports of the last 30 days."
+    );
+    let health = messages(Some("health"));
+    assert!(
+        health
+            .iter()
+            .any(|m| m.contains("`Authorization` is not an input")),
+        "{health:?}"
+    );
+    assert!(
+        health
+            .iter()
+            .any(|m| m.contains("no summary, description or inputs")),
+        "{health:?}"
+    );
+    let item = messages(Some("getItem"));
+    assert!(
+        item.iter().any(|m| m.contains("path has no `{other}`")),
+        "{item:?}"
+    );
+    assert!(
+        !messages(Some("listReports"))
+            .iter()
+            .any(|m| m.contains("no summary"))
+    );
+}
+
+#[test]
+fn names_that_differ_only_in_punctuation_become_distinct_readable_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "twilio.yaml",
+        r##"
+openapi: 3.0.1
+info: {title: Messages, version: "1"}
+paths:
+  /Messages.json:
+    get:
+      operationId: ListMessage
+      parameters:
+        - {name: DateSent, in: query, description: Only messages sent on this date., schema: {type: string, format: date-time}}
+        - {name: DateSent<, in: query, description: Only messages sent before this date., schema: {type: string, format: date-time}}
+        - {name: DateSent>, in: query, description: Only messages sent after this date., schema: {type: string, format: date-time}}
+      responses: {"200": {description: ok}}
+"##,
+    );
+    let g = build(&root);
+    let t = tool(&g, "ListMessage");
+    let pairs: Vec<(&str, &str)> = t
+        .params
+        .iter()
+        .map(|p| (p.arg.as_str(), p.name.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("DateSent", "DateSent"),
+            ("DateSent_before", "DateSent<"),
+            ("DateSent_after", "DateSent>")
+        ]
+    );
+    let props = &t.input_schema["properties"];
+    assert_eq!(
+        props["DateSent_before"]["description"],
+        "Only messages sent before this date. Sent as the query parameter `DateSent<`."
+    );
+    assert_eq!(
+        props["DateSent"]["description"],
+        "Only messages sent on this date."
+    );
+}
+
+#[test]
+fn bodies_that_carry_nothing_are_not_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(
+        dir.path(),
+        "empty.yaml",
+        r##"
+openapi: 3.0.3
+info: {title: Empty, version: "1"}
+paths:
+  /search:
+    get:
+      operationId: search
+      parameters: [{name: q, in: query, schema: {type: string}}]
+      requestBody:
+        content: {application/x-www-form-urlencoded: {}}
+      responses: {"200": {description: ok}}
+  /things/{id}:
+    parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+    delete:
+      operationId: deleteThing
+      requestBody:
+        content: {application/json: {schema: {type: object, properties: {}}}}
+      responses: {"204": {description: gone}}
+    put:
+      operationId: touchThing
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {id: {type: string, readOnly: true}}}
+      responses: {"200": {description: ok}}
+    patch:
+      operationId: patchThing
+      requestBody:
+        content: {application/json: {schema: {type: object}}}
+      responses: {"200": {description: ok}}
+"##,
+    );
+    let g = build(&root);
+    let search = tool(&g, "search");
+    assert!(search.input_schema["properties"].get("body").is_none());
+    assert!(
+        search.body.is_none(),
+        "a GET with an empty form sends no body"
+    );
+    let delete = tool(&g, "deleteThing");
+    assert!(delete.body.is_none());
+    assert_eq!(
+        delete.input_schema["properties"],
+        json!({"id": {"type": "string"}})
+    );
+    // Required by the API, but nothing for the model to say: `{}` goes out on its own.
+    let touch = tool(&g, "touchThing");
+    assert!(touch.input_schema["properties"].get("body").is_none());
+    assert_eq!(touch.input_schema["required"], json!(["id"]));
+    assert_eq!(touch.body.as_ref().unwrap().media_type, "application/json");
+    assert_eq!(touch.presets.len(), 1);
+    assert_eq!(
+        (touch.presets[0].arg.as_str(), &touch.presets[0].value),
+        ("body", &json!({}))
+    );
+    assert!(touch.presets[0].fixed);
+    // A free-form JSON object is something the model can fill.
+    let patch = tool(&g, "patchThing");
+    assert_eq!(
+        patch.input_schema["properties"]["body"],
+        json!({"type": "object"})
+    );
 }

@@ -23,6 +23,7 @@ fn orders_spec() -> String {
 }
 
 /// Runs `inspect` on the Orders spec with `overrides` and returns (exit code, stderr).
+/// The exit code, and what `inspect` wrote (errors on stderr; tools and findings on stdout).
 fn inspect_with(overrides: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("overrides.yaml");
@@ -32,9 +33,13 @@ fn inspect_with(overrides: &str) -> (i32, String) {
         .arg(&file)
         .output()
         .unwrap();
-    let stderr =
-        String::from_utf8_lossy(&out.stderr).replace(&file.display().to_string(), "overrides.yaml");
-    (out.status.code().unwrap(), stderr)
+    let output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    )
+    .replace(&file.display().to_string(), "overrides.yaml");
+    (out.status.code().unwrap(), output)
 }
 
 #[track_caller]
@@ -184,7 +189,9 @@ fn a_tool_override_of_an_excluded_operation_is_a_warning() {
         inspect_with("exclude:\n  tags: [ops]\ntools:\n  \"GET /health\":\n    title: Health\n");
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("`tools.GET /health` changes an operation that include/exclude leave out"),
+        stderr.contains(
+            "warning: overrides.yaml:4: `tools.GET /health` changes an operation that include/exclude leave out"
+        ),
         "{stderr}"
     );
 }

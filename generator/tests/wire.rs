@@ -29,11 +29,11 @@ fn tool<'a>(plan: &'a Value, name: &str) -> &'a Value {
 }
 
 fn warnings(plan: &Value) -> String {
-    plan["warnings"]
+    plan["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| w.as_str().unwrap_or_default())
+        .map(|f| f["message"].as_str().unwrap_or_default())
         .collect::<Vec<_>>()
         .join("\n")
 }

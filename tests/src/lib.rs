@@ -129,6 +129,64 @@ pub fn build_outside_workspace(dir: &Path, members: &[String]) {
     );
 }
 
+/// The workspace's profiles as `--config` arguments, for building a crate of its own (with its
+/// own lock) that still shares the compiled dependencies.
+fn profile_config() -> Vec<String> {
+    fn flatten(prefix: &str, value: &toml::Value, out: &mut Vec<String>) {
+        match value {
+            toml::Value::Table(table) => {
+                for (key, value) in table {
+                    let bare = key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    let key = if bare {
+                        key.clone()
+                    } else {
+                        format!("{key:?}")
+                    };
+                    flatten(&format!("{prefix}.{key}"), value, out);
+                }
+            }
+            other => out.push(format!("{prefix}={other}")),
+        }
+    }
+    let manifest: toml::Table = std::fs::read_to_string(workspace().join("Cargo.toml"))
+        .expect("the workspace manifest")
+        .parse()
+        .expect("the workspace manifest parses");
+    let mut out = Vec::new();
+    if let Some(profile) = manifest.get("profile") {
+        flatten("profile", profile, &mut out);
+    }
+    out.into_iter()
+        .flat_map(|c| ["--config".to_string(), c])
+        .collect()
+}
+
+/// Builds the crate at `dir` as its user would, `--locked --offline` from its own `Cargo.lock`
+/// (so a lock cargo would change fails the build), with the workspace's profiles and target
+/// directory so that nothing already compiled is compiled again.
+pub fn build_locked(dir: &Path) {
+    let status = cargo()
+        .args([
+            "build",
+            "--quiet",
+            "--locked",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .args(profile_config())
+        .env("CARGO_TARGET_DIR", target_dir())
+        .status()
+        .expect("cargo runs");
+    assert!(
+        status.success(),
+        "{} does not build from its own lock with --locked --offline",
+        dir.display()
+    );
+}
+
 /// Generates a connector for `spec` into `target/e2e/<name>` (outside the workspace), builds it
 /// as [`build_outside_workspace`] does, and returns its binary.
 pub fn generated_connector(spec: &Path, name: &str) -> PathBuf {

@@ -1,9 +1,10 @@
 //! Emission: a [`Plan`] becomes the files of a connector crate, one submodule per kind of file —
 //! the Rust tool table through `quote` and `prettyplease` ([`table`]), `Cargo.toml` through `toml`
-//! ([`manifest`]), the container and Kubernetes files ([`deploy`]), the README through a
+//! ([`manifest`]), `Cargo.lock` from the lock mcpgen embeds ([`cargo_lock`]), the container and Kubernetes files ([`deploy`]), the README through a
 //! `minijinja` template ([`readme`]). Output depends only on its inputs, so the same plan gives
 //! byte-identical files.
 
+pub mod cargo_lock;
 mod deploy;
 pub mod install;
 mod manifest;
@@ -62,6 +63,15 @@ pub fn emit(plan: &Plan, options: &EmitOptions) -> Result<Files> {
         "Cargo.toml".to_string(),
         manifest::cargo_toml(plan, options)?,
     );
+    // A crates.io runtime may have other dependencies than the one mcpgen was built with, and its
+    // lock entries carry checksums only cargo can fill in: cargo writes that crate's lock at its
+    // first build, and the user checks it in.
+    if let RuntimeDependency::Path(_) = options.runtime_dependency {
+        files.insert(
+            "Cargo.lock".to_string(),
+            cargo_lock::cargo_lock(&plan.connector.name)?,
+        );
+    }
     files.insert("src/main.rs".to_string(), table::main_rs(plan, options)?);
     files.insert("src/tools.rs".to_string(), table::tools_rs(plan, options)?);
     files.insert(HOOKS_FILE.to_string(), table::hooks_rs());

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::findings::{Finding, Level};
 use crate::ir::*;
 use crate::load::Loader;
 use crate::refs::{self, Loc, ref_of};
@@ -43,7 +44,8 @@ pub struct Normalizer<'a> {
     schemas: IndexMap<String, Value>,
     schema_keys: HashMap<Loc, String>,
     pending: Vec<(Loc, String)>,
-    warnings: Vec<String>,
+    /// In the order noticed; each operation takes those noticed while it was read.
+    findings: Vec<Finding>,
 }
 
 /// Reads the document at `root` (already loaded by `loader`) into the IR.
@@ -64,7 +66,7 @@ pub fn normalize(loader: &mut Loader, root: &Url) -> Result<Api> {
         schemas: IndexMap::new(),
         schema_keys: HashMap::new(),
         pending: Vec::new(),
-        warnings: Vec::new(),
+        findings: Vec::new(),
     };
     n.document(&loc, top, spec_version)
 }
@@ -134,35 +136,131 @@ fn flag(value: Option<&Value>) -> bool {
     value.and_then(Value::as_bool).unwrap_or(false)
 }
 
+/// `value` (written at `at`) with every `$ref` in it made absolute, so it still points where it
+/// did once moved into another file's object.
+fn absolute_refs(at: &Loc, value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("$ref", Value::String(r)) => match at.url.join(r) {
+                            Ok(url) => Value::String(url.to_string()),
+                            Err(_) => v.clone(),
+                        },
+                        _ => absolute_refs(at, v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| absolute_refs(at, v)).collect()),
+        other => other.clone(),
+    }
+}
+
 impl Normalizer<'_> {
-    fn warn(&mut self, loc: &Loc, message: impl std::fmt::Display) {
-        self.warnings
-            .push(format!("{}#{}: {message}", loc.file(), loc.pointer));
+    fn warn(&mut self, loc: &Loc, message: impl Into<String>) {
+        self.note(Level::Warning, loc, message);
     }
 
-    /// Follows `$ref`s from `value` at `loc` to the object they end at.
+    fn note(&mut self, level: Level, loc: &Loc, message: impl Into<String>) {
+        let place = format!("{}#{}", loc.file(), loc.pointer);
+        self.findings.push(Finding {
+            level,
+            tool: None,
+            place,
+            message: message.into(),
+        });
+    }
+
+    /// Follows `$ref`s from `value` at `loc` to what they end at, wherever the reference stands
+    /// (a path item, an operation, a parameter, a whole map or list). Keys written beside a
+    /// `$ref` refine what it points to (OpenAPI 3.1 allows `summary` and `description` there;
+    /// publishers put more), so they win over the target's, and `$ref`s inside them still
+    /// resolve from the file they are written in.
     fn deref(&mut self, loc: &Loc, value: &Value) -> Result<(Loc, Value)> {
         let mut loc = loc.clone();
         let mut value = value.clone();
-        for _ in 0..MAX_REF_CHAIN {
-            let Some(reference) = ref_of(&value).map(str::to_owned) else {
-                return Ok((loc, value));
-            };
-            let target = refs::target(&loc, &reference)?;
-            value = refs::fetch(self.loader, &loc, &reference, &target)?;
-            loc = target;
+        let mut chain = vec![loc.clone()];
+        let mut siblings = Map::new();
+        while let Some(reference) = ref_of(&value).map(str::to_owned) {
+            if let Value::Object(map) = &value {
+                for (key, sibling) in map.iter().filter(|(k, _)| *k != "$ref") {
+                    if !siblings.contains_key(key) {
+                        siblings.insert(key.clone(), absolute_refs(&loc, sibling));
+                    }
+                }
+            }
+            let (next_loc, next) = refs::resolve(self.loader, &loc, &reference)?;
+            if chain.contains(&next_loc) || chain.len() > MAX_REF_CHAIN {
+                chain.push(next_loc);
+                let places: Vec<String> = chain
+                    .iter()
+                    .map(|l| format!("{}#{}", l.file(), l.pointer))
+                    .collect();
+                return Err(loc.invalid(format!(
+                    "`$ref` cycle: {}; a chain of references must end at a value",
+                    places.join(" → ")
+                )));
+            }
+            chain.push(next_loc.clone());
+            (loc, value) = (next_loc, next);
         }
-        Err(loc.invalid("`$ref` chain is circular or longer than 32 steps"))
+        if let Value::Object(map) = &mut value {
+            map.extend(siblings);
+        }
+        Ok((loc, value))
+    }
+
+    /// The object under `key` in `parent` (which is at `loc`), through a `$ref` that stands for
+    /// the whole map; `None` when absent or null.
+    fn object_at(
+        &mut self,
+        loc: &Loc,
+        parent: &Map<String, Value>,
+        key: &str,
+    ) -> Result<Option<(Loc, Map<String, Value>)>> {
+        let Some(value) = parent.get(key) else {
+            return Ok(None);
+        };
+        match self.deref(&loc.join(key), value)? {
+            (_, Value::Null) => Ok(None),
+            (at, Value::Object(map)) => Ok(Some((at, map))),
+            (at, _) => Err(at.invalid(format!("`{key}` must be an object"))),
+        }
+    }
+
+    /// The array under `key` in `parent` (which is at `loc`), through a `$ref` that stands for the
+    /// whole list; `None` when absent or null.
+    fn array_at(
+        &mut self,
+        loc: &Loc,
+        parent: &Map<String, Value>,
+        key: &str,
+    ) -> Result<Option<(Loc, Vec<Value>)>> {
+        let Some(value) = parent.get(key) else {
+            return Ok(None);
+        };
+        match self.deref(&loc.join(key), value)? {
+            (_, Value::Null) => Ok(None),
+            (at, Value::Array(items)) => Ok(Some((at, items))),
+            (at, _) => Err(at.invalid(format!("`{key}` must be an array"))),
+        }
     }
 
     /// The `$defs` key for the schema a `$ref` points to, queued for conversion on first sight.
     pub(crate) fn schema_ref(&mut self, from: &Loc, reference: &str) -> Result<String> {
-        let target = refs::target(from, reference)?;
-        if let Some(key) = self.schema_keys.get(&target) {
+        let written = refs::target(from, reference)?;
+        if let Some(key) = self.schema_keys.get(&written) {
             return Ok(key.clone());
         }
         // Fail here, where the reference is written, if it dangles.
-        refs::fetch(self.loader, from, reference, &target)?;
+        let (target, _) = refs::resolve(self.loader, from, reference)?;
+        if let Some(key) = self.schema_keys.get(&target).cloned() {
+            self.schema_keys.insert(written, key.clone());
+            return Ok(key);
+        }
         let last = target
             .pointer
             .rsplit('/')
@@ -191,6 +289,7 @@ impl Normalizer<'_> {
             n += 1;
         }
         self.schemas.insert(key.clone(), Value::Null);
+        self.schema_keys.insert(written, key.clone());
         self.schema_keys.insert(target.clone(), key.clone());
         self.pending.push((target, key.clone()));
         Ok(key)
@@ -206,7 +305,7 @@ impl Normalizer<'_> {
         let servers = if self.dialect == Dialect::Swagger2 {
             self.swagger_servers(top)
         } else {
-            self.servers(&loc.join("servers"), top.get("servers"))?
+            self.servers(loc, top)?
         };
         let security_schemes = self.security_schemes(loc, top)?;
         let scheme_keys: Vec<String> = security_schemes.iter().map(|s| s.key.clone()).collect();
@@ -229,18 +328,19 @@ impl Normalizer<'_> {
         }
 
         Ok(Api {
+            source: loc.file(),
             spec_version,
             info,
             servers,
             security_schemes,
             operations,
             schemas: std::mem::take(&mut self.schemas),
-            warnings: std::mem::take(&mut self.warnings),
+            findings: std::mem::take(&mut self.findings),
         })
     }
 
     fn info(&mut self, loc: &Loc, top: &Map<String, Value>) -> Result<Info> {
-        let Some(Value::Object(info)) = top.get("info") else {
+        let Some((_, info)) = self.object_at(loc, top, "info")? else {
             return Err(loc.invalid("missing `info` object (with `title` and `version`)"));
         };
         let title = string(info.get("title")).unwrap_or_else(|| {

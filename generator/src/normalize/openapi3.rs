@@ -1,7 +1,7 @@
 //! What only OpenAPI 3.x says: `servers`, `requestBody` with its `content` and `encoding`, and
 //! parameters described by `schema`/`style`/`explode` or by `content`.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::{Normalizer, flag, string, strings};
 use crate::error::Result;
@@ -18,31 +18,36 @@ pub(super) struct ParamEncoding {
 }
 
 impl Normalizer<'_> {
-    pub(super) fn servers(&mut self, loc: &Loc, value: Option<&Value>) -> Result<Vec<ApiServer>> {
-        let Some(value) = value else {
+    /// The `servers` of `parent` (at `loc`): the document, a path item or an operation.
+    pub(super) fn servers(
+        &mut self,
+        loc: &Loc,
+        parent: &Map<String, Value>,
+    ) -> Result<Vec<ApiServer>> {
+        let Some((list_loc, items)) = self.array_at(loc, parent, "servers")? else {
             return Ok(Vec::new());
-        };
-        let Value::Array(items) = value else {
-            return Err(loc.invalid("`servers` must be an array"));
         };
         let mut servers = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let loc = loc.join(i);
+            let (loc, item) = self.deref(&list_loc.join(i), item)?;
+            let Value::Object(item) = item else {
+                return Err(loc.invalid("a server must be an object with a `url`"));
+            };
             let Some(url) = string(item.get("url")) else {
-                return Err(loc.invalid("a server needs a `url`"));
+                return Err(loc.invalid(
+                    "a server needs a `url` (`url: https://api.example.com`); add it or remove the server",
+                ));
             };
             let mut variables = Vec::new();
-            if let Some(Value::Object(vars)) = item.get("variables") {
-                for (name, var) in vars {
+            if let Some((vars_loc, vars)) = self.object_at(&loc, &item, "variables")? {
+                for (name, var) in &vars {
+                    let (var_loc, var) = self.deref(&vars_loc.join(name), var)?;
                     let allowed = strings(var.get("enum"));
                     let default = match var.get("default") {
                         Some(Value::String(s)) => s.clone(),
                         Some(Value::Number(n)) => n.to_string(),
                         _ => {
-                            return Err(loc
-                                .join("variables")
-                                .join(name)
-                                .invalid("a server variable needs a `default`"));
+                            return Err(var_loc.invalid("a server variable needs a `default`"));
                         }
                     };
                     variables.push(ServerVariable {
@@ -81,14 +86,24 @@ impl Normalizer<'_> {
         location: Location,
     ) -> Result<ParamEncoding> {
         let mut media_type = None;
-        let schema = if let Some(Value::Object(content)) = p.get("content") {
-            let Some((mt, media)) = content.iter().next() else {
-                return Err(loc
-                    .join("content")
-                    .invalid("`content` must name one media type"));
+        let content = match p {
+            Value::Object(p) => self.object_at(loc, p, "content")?,
+            _ => None,
+        };
+        let schema = if let Some((content_loc, content)) = content {
+            let mut media_types = content.iter();
+            let Some((mt, media)) = media_types.next() else {
+                return Err(content_loc.invalid("`content` must name one media type"));
             };
+            if media_types.next().is_some() {
+                self.warn(
+                    &content_loc,
+                    format!("a parameter's `content` names one media type; only `{mt}` is used"),
+                );
+            }
             media_type = Some(mt.clone());
-            let sloc = loc.join("content").join(mt).join("schema");
+            let (media_loc, media) = self.deref(&content_loc.join(mt), media)?;
+            let sloc = media_loc.join("schema");
             self.schema(&sloc, media.get("schema").unwrap_or(&json!({})))?
         } else {
             self.schema(&loc.join("schema"), p.get("schema").unwrap_or(&json!({})))?
@@ -114,11 +129,16 @@ impl Normalizer<'_> {
 
     pub(super) fn request_body(&mut self, loc: &Loc, value: &Value) -> Result<RequestBody> {
         let (loc, body) = self.deref(loc, value)?;
-        let mut contents = Vec::new();
-        if let Some(Value::Object(content)) = body.get("content") {
-            for (mt, media) in content {
-                contents.push(self.content(&loc.join("content").join(mt), mt, media)?);
-            }
+        let Value::Object(body) = body else {
+            return Err(loc.invalid("a request body must be an object with `content`"));
+        };
+        let contents = self.contents(&loc, &body)?;
+        if contents.is_empty() {
+            self.warn(
+                &loc,
+                "the request body names no media type in `content`, so the tool sends no body; \
+                 add one (`application/json: {schema: …}`)",
+            );
         }
         Ok(RequestBody {
             description: string(body.get("description")),
@@ -127,21 +147,34 @@ impl Normalizer<'_> {
         })
     }
 
+    /// The media types of `parent`'s `content` (a request body or a response), in order.
+    fn contents(&mut self, loc: &Loc, parent: &Map<String, Value>) -> Result<Vec<Content>> {
+        let mut contents = Vec::new();
+        if let Some((content_loc, content)) = self.object_at(loc, parent, "content")? {
+            for (mt, media) in &content {
+                contents.push(self.content(&content_loc.join(mt), mt, media)?);
+            }
+        }
+        Ok(contents)
+    }
+
     fn content(&mut self, loc: &Loc, media_type: &str, media: &Value) -> Result<Content> {
+        let (loc, media) = self.deref(loc, media)?;
+        let Value::Object(media) = media else {
+            return Err(loc.invalid("a media type object must be an object (`{schema: …}`)"));
+        };
         let schema = match media.get("schema") {
             Some(schema) => self.schema(&loc.join("schema"), schema)?,
             None => json!({}),
         };
         let mut encoding = Vec::new();
-        if let Some(Value::Object(map)) = media.get("encoding") {
-            for (field, enc) in map {
+        if let Some((map_loc, map)) = self.object_at(&loc, &media, "encoding")? {
+            for (field, enc) in &map {
+                let (enc_loc, enc) = self.deref(&map_loc.join(field), enc)?;
                 encoding.push(FieldEncoding {
                     field: field.clone(),
                     content_type: string(enc.get("contentType")),
-                    style: enc
-                        .get("style")
-                        .and_then(Value::as_str)
-                        .and_then(Style::parse),
+                    style: self.encoding_style(&enc_loc, &enc),
                     explode: enc.get("explode").and_then(Value::as_bool),
                     allow_reserved: flag(enc.get("allowReserved")),
                 });
@@ -154,18 +187,32 @@ impl Normalizer<'_> {
         })
     }
 
+    /// An encoding's `style`; one OpenAPI does not define is a finding, and the field keeps
+    /// the default style.
+    fn encoding_style(&mut self, loc: &Loc, enc: &Value) -> Option<Style> {
+        let written = enc.get("style")?;
+        let style = written.as_str().and_then(Style::parse);
+        if style.is_none() {
+            self.warn(
+                &loc.join("style"),
+                format!(
+                    "unknown encoding style {written} (expected form, spaceDelimited, \
+                     pipeDelimited or deepObject): the field is sent in the default style"
+                ),
+            );
+        }
+        style
+    }
+
     /// A 3.x response's contents.
     pub(super) fn response_contents(
         &mut self,
         loc: &Loc,
         response: &Value,
     ) -> Result<Vec<Content>> {
-        let mut contents = Vec::new();
-        if let Some(Value::Object(content)) = response.get("content") {
-            for (mt, media) in content {
-                contents.push(self.content(&loc.join("content").join(mt), mt, media)?);
-            }
+        match response {
+            Value::Object(response) => self.contents(loc, response),
+            _ => Err(loc.invalid("a response must be an object")),
         }
-        Ok(contents)
     }
 }

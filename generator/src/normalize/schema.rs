@@ -75,12 +75,16 @@ impl Normalizer<'_> {
             } else if SCHEMA_ARRAY_KEYWORDS.contains(&key) {
                 self.schema_list(&loc.join(key), child)?
             } else if SCHEMA_MAP_KEYWORDS.contains(&key) {
-                let Value::Object(map) = child else {
-                    return Err(loc.join(key).invalid(format!("`{key}` must be an object")));
+                // The whole map may be a `$ref` (`properties: {$ref: props.yaml}`).
+                let (map_loc, map) = self.deref(&loc.join(key), child)?;
+                let Value::Object(map) = map else {
+                    return Err(map_loc.invalid(format!(
+                        "`{key}` must be an object mapping names to schemas"
+                    )));
                 };
                 let mut converted = Map::new();
-                for (name, sub) in map {
-                    converted.insert(name.clone(), self.schema(&loc.join(key).join(name), sub)?);
+                for (name, sub) in &map {
+                    converted.insert(name.clone(), self.schema(&map_loc.join(name), sub)?);
                 }
                 let target = if key == "definitions" { "$defs" } else { key };
                 out.insert(target.into(), Value::Object(converted));
@@ -94,9 +98,16 @@ impl Normalizer<'_> {
         Ok(Value::Object(out))
     }
 
+    /// A list of schemas (`allOf`, `prefixItems`…), which may itself be a `$ref` to a list.
     fn schema_list(&mut self, loc: &Loc, value: &Value) -> Result<Value> {
+        let (loc, value) = match value {
+            Value::Object(map) if map.len() == 1 && ref_of(value).is_some() => {
+                self.deref(loc, value)?
+            }
+            _ => (loc.clone(), value.clone()),
+        };
         let Value::Array(items) = value else {
-            return Err(loc.invalid("expected an array of schemas"));
+            return Err(loc.invalid("expected an array of schemas (`[{…}, {…}]`)"));
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
@@ -138,10 +149,21 @@ fn rewrite_dialect(out: &mut Map<String, Value>, dialect: Dialect) {
             make_nullable(out);
         }
     }
-    if let Some(example) = out.remove("example")
-        && !out.contains_key("examples")
-    {
-        out.insert("examples".into(), Value::Array(vec![example]));
+    // 3.1 still allows the deprecated `example` beside `examples`: both are kept, each value
+    // once. JSON Schema's `examples` is an array; a map of named examples gives its values.
+    if out.contains_key("example") || out.contains_key("examples") {
+        let mut examples = match out.remove("examples") {
+            None => Vec::new(),
+            Some(Value::Array(list)) => list,
+            Some(Value::Object(named)) => named.into_iter().map(|(_, v)| v).collect(),
+            Some(other) => vec![other],
+        };
+        if let Some(example) = out.remove("example") {
+            examples.insert(0, example);
+        }
+        if !examples.is_empty() {
+            out.insert("examples".into(), Value::Array(distinct(examples)));
+        }
     }
     if out.get("type").and_then(Value::as_str) == Some("file") {
         out.insert("type".into(), "string".into());
@@ -157,6 +179,17 @@ fn rewrite_dialect(out: &mut Map<String, Value>, dialect: Dialect) {
     if matches!(out.get("required"), Some(Value::Array(list)) if list.is_empty()) {
         out.remove("required");
     }
+}
+
+/// `values` without repeats, in first-seen order.
+pub(super) fn distinct(values: Vec<Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::with_capacity(values.len());
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// OpenAPI 3.0's `nullable: true`: `null` joins the type (and the enum, which would exclude it).
@@ -252,6 +285,15 @@ mod tests {
             json!({"type": "string", "example": "x"}),
         );
         assert_eq!(out, json!({"type": "string", "examples": ["x"]}));
+        // Both spellings at once: merged, each value once.
+        let out = convert(
+            Dialect::OpenApi31,
+            json!({"type": "string", "example": "x", "examples": ["x", "y", "y"]}),
+        );
+        assert_eq!(out, json!({"type": "string", "examples": ["x", "y"]}));
+        // A map of named examples (not JSON Schema's array) gives its values.
+        let out = convert(Dialect::OpenApi30, json!({"examples": {"a": 1, "b": 2}}));
+        assert_eq!(out, json!({"examples": [1, 2]}));
         let out = convert(Dialect::Swagger2, json!({"type": "file"}));
         assert_eq!(
             out,

@@ -14,22 +14,21 @@ impl Normalizer<'_> {
         loc: &Loc,
         top: &Map<String, Value>,
     ) -> Result<Vec<SecurityScheme>> {
-        let (loc, map) = if self.dialect == Dialect::Swagger2 {
-            (
-                loc.join("securityDefinitions"),
-                top.get("securityDefinitions"),
-            )
+        let found = if self.dialect == Dialect::Swagger2 {
+            self.object_at(loc, top, "securityDefinitions")?
         } else {
-            (
-                loc.join("components").join("securitySchemes"),
-                top.get("components").and_then(|c| c.get("securitySchemes")),
-            )
+            match self.object_at(loc, top, "components")? {
+                Some((components_loc, components)) => {
+                    self.object_at(&components_loc, &components, "securitySchemes")?
+                }
+                None => None,
+            }
         };
-        let Some(Value::Object(map)) = map else {
+        let Some((loc, map)) = found else {
             return Ok(Vec::new());
         };
         let mut schemes = Vec::new();
-        for (key, value) in map {
+        for (key, value) in &map {
             let (loc, value) = self.deref(&loc.join(key), value)?;
             let kind = self.scheme_kind(&loc, &value)?;
             schemes.push(SecurityScheme {

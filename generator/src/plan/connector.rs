@@ -7,6 +7,7 @@ use mcpgen_contract::env::{EnvNames, SchemeVars};
 use super::catalog::ListingPlan;
 use super::customise::Settings;
 use super::{AuthPlan, ConnectorPlan, EnvVar, SchemePlan};
+use crate::findings::Finding;
 use crate::ir::{Api, ApiServer, OAuthFlowKind, SchemeKind, SecurityScheme};
 use std::path::Path;
 
@@ -109,8 +110,8 @@ fn first_paragraph(text: &str) -> String {
     text.split("\n\n").next().unwrap_or(text).trim().to_string()
 }
 
-/// Every security scheme of the spec, planned; a scheme the runtime cannot use is a warning.
-pub fn security_schemes(api: &Api, env: &EnvNames, warnings: &mut Vec<String>) -> Vec<SchemePlan> {
+/// Every security scheme of the spec, planned; a scheme the runtime cannot use is a finding.
+pub fn security_schemes(api: &Api, env: &EnvNames, findings: &mut Vec<Finding>) -> Vec<SchemePlan> {
     let schemes: Vec<SchemePlan> = api
         .security_schemes
         .iter()
@@ -118,7 +119,19 @@ pub fn security_schemes(api: &Api, env: &EnvNames, warnings: &mut Vec<String>) -
         .collect();
     for s in &schemes {
         if let AuthPlan::Unsupported { reason } = &s.auth {
-            warnings.push(format!("security scheme `{}`: {reason}", s.key));
+            // Where the dialect keeps its schemes.
+            let place = if api.spec_version.starts_with('2') {
+                format!("#/securityDefinitions/{}", crate::refs::escape(&s.key))
+            } else {
+                format!(
+                    "#/components/securitySchemes/{}",
+                    crate::refs::escape(&s.key)
+                )
+            };
+            findings.push(Finding::warning(
+                place,
+                format!("security scheme `{}`: {reason}", s.key),
+            ));
         }
     }
     schemes

@@ -11,6 +11,7 @@ use super::inputs::{InputSchema, ObjectView};
 use super::tool::{ToolDraft, choose_content};
 use super::{PlanOptions, PresetPlan, ToolPlan};
 use crate::error::{Error, Result};
+use crate::findings::Finding;
 use crate::ir::{Api, Content};
 use crate::naming;
 use crate::overrides::{self, ConnectorOverrides, Overrides, ParamOverride, ToolOverride};
@@ -267,7 +268,7 @@ impl<'a> Customisation<'a> {
             None => overrides::Resolution {
                 included: vec![true; api.operations.len()],
                 tool: vec![None; api.operations.len()],
-                warnings: Vec::new(),
+                findings: Vec::new(),
             },
         };
         let custom = Customisation {
@@ -286,8 +287,8 @@ impl<'a> Customisation<'a> {
             .unwrap_or_default()
     }
 
-    pub fn warnings(&self) -> &[String] {
-        &self.resolution.warnings
+    pub fn findings(&self) -> &[Finding] {
+        &self.resolution.findings
     }
 
     /// Whether operation `i` becomes a tool.
@@ -406,17 +407,29 @@ impl<'a> Customisation<'a> {
     }
 
     /// Applies the file's entry for operation `i` to its planned tool.
-    pub fn apply(&self, i: usize, draft: &mut ToolDraft, warnings: &mut Vec<String>) -> Result<()> {
+    pub fn apply(
+        &self,
+        i: usize,
+        draft: &mut ToolDraft,
+        findings: &mut Vec<Finding>,
+    ) -> Result<()> {
         let Some((o, key, t)) = self.entry(i) else {
             return Ok(());
         };
+        let tool_name = draft.tool.name.clone();
         let tool = &mut draft.tool;
         apply_text(tool, t);
         apply_settings(tool, o, key, t)?;
         for (input, p) in &t.params {
             let edit = InputEdit { o, key, input, p };
             match edit.apply(tool, &mut draft.inputs) {
-                Err(e) if self.lenient => warnings.push(format!("{e}; skipped")),
+                Err(e) if self.lenient => findings.push(
+                    Finding::warning(
+                        o.place(&["tools", key, "params", input]),
+                        format!("{e}; skipped"),
+                    )
+                    .for_tool(&tool_name),
+                ),
                 other => other?,
             }
         }

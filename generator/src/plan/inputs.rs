@@ -24,6 +24,11 @@ impl InputSchema {
         self.properties.contains_key(name)
     }
 
+    /// Whether the tool takes no argument at all.
+    pub fn is_empty(&self) -> bool {
+        self.properties.is_empty()
+    }
+
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.properties.get(name)
     }

@@ -3,12 +3,16 @@
 //!
 //! The steps, each a module: [`customise`] checks the connector-wide options and resolves the
 //! overrides file; names are assigned ([`crate::naming`]); [`tool`] plans each operation from the
-//! spec alone (building its inputs with [`inputs`]); [`customise`] then applies the file's entry
-//! to it; [`connector`] plans the connector and its security schemes.
+//! spec alone (building its inputs with [`inputs`], naming its arguments with [`args`]); [`customise`] then applies the file's entry
+//! to it ([`empty`] having removed a body that carries nothing); [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
+//! its security schemes.
 
+pub mod args;
+pub mod audit;
 pub mod catalog;
 pub mod connector;
 pub mod customise;
+pub mod empty;
 pub mod inputs;
 pub mod tool;
 
@@ -16,6 +20,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Result;
+use crate::findings::Finding;
 use crate::ir::{
     Api, ApiServer, ArrayEncoding, FileContent, Location, Method, SchemeKind, SecurityRequirement,
     Style,
@@ -45,7 +50,8 @@ pub struct PlanOptions {
 pub struct Plan {
     pub connector: ConnectorPlan,
     pub tools: Vec<ToolPlan>,
-    pub warnings: Vec<String>,
+    /// The document's findings first, then each tool's in tool order.
+    pub findings: Vec<Finding>,
 }
 
 impl Plan {
@@ -251,10 +257,10 @@ impl Annotations {
 /// Plans the connector for `api`: see the module's documentation for the steps.
 pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     let settings = Settings::check(api, options)?;
-    let mut warnings = api.warnings.clone();
-    let security_schemes = connector::security_schemes(api, &settings.env, &mut warnings);
+    let mut findings = api.findings.clone();
+    let security_schemes = connector::security_schemes(api, &settings.env, &mut findings);
     let custom = Customisation::resolve(api, options, &settings)?;
-    warnings.extend(custom.warnings().iter().cloned());
+    findings.extend(custom.findings().iter().cloned());
     let names = assign_names(api, &custom, &options.lock, settings.budget);
     let mut tools = Vec::with_capacity(names.len());
     let operations: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
@@ -263,14 +269,20 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         let (content, guess) = custom.body_content(api, i)?;
         let name = format!("{}{name}", settings.tool_prefix);
         let mut draft = tool::plan_tool(api, op, name, content);
-        warnings.extend(guess);
-        custom.apply(i, &mut draft, &mut warnings)?;
+        empty::drop_empty_body(&mut draft);
+        audit::describe_from_responses(op, &mut draft);
+        let mut tool_findings: Vec<Finding> = op.findings.clone();
+        tool_findings.extend(guess.map(|message| Finding::warning(op_place(api, op), message)));
+        custom.apply(i, &mut draft, &mut tool_findings)?;
+        tool_findings.extend(audit::hollow(op, &draft, &op_place(api, op)));
         draft.tool.array_encoding = custom.array_encoding(i);
         draft.tool.returns = catalog::returns(api, op);
         draft.tool.core = custom.core(i);
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
-        tools.push(draft.finish());
+        let tool = draft.finish();
+        findings.extend(tool_findings.into_iter().map(|f| f.for_tool(&tool.name)));
+        tools.push(tool);
     }
     let listing = catalog::listing(api, &tools, &operations, options.overrides.as_ref())?;
     let icon = match &options.overrides {
@@ -283,8 +295,13 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     Ok(Plan {
         connector,
         tools,
-        warnings,
+        findings,
     })
+}
+
+/// Where an operation is, as findings name places.
+fn op_place(api: &Api, op: &crate::ir::Operation) -> String {
+    format!("{}#{}", api.source, op.pointer)
 }
 
 /// Each included operation (by index) with its tool name before the prefix: the overrides

@@ -5,6 +5,7 @@
 use mcpgen_contract::media::{self, BodyEncoding};
 use serde_json::{Map, Value, json};
 
+use super::args;
 use super::inputs::InputSchema;
 use super::{Annotations, BodyFieldPlan, BodyPlan, ParamPlan, ToolPlan};
 use crate::inline::inline;
@@ -173,22 +174,7 @@ fn is_array_schema(api: &Api, schema: &Value) -> bool {
     }
 }
 
-/// A parameter's name made safe for clients (`[A-Za-z0-9_.-]`, at most 64 characters).
-fn safe_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect()
-}
-
-/// One argument per parameter. A name shared by two locations (or with `body`) gets its
-/// location appended.
+/// One argument per parameter, named by [`args`] (which says how names are made distinct).
 fn param_inputs(
     api: &Api,
     op: &Operation,
@@ -196,27 +182,12 @@ fn param_inputs(
     inputs: &mut InputSchema,
 ) -> Vec<ParamPlan> {
     let mut params = Vec::new();
-    for p in &op.parameters {
-        let base = safe_name(&p.name);
-        let shared = op
-            .parameters
-            .iter()
-            .filter(|q| safe_name(&q.name) == base)
-            .count()
-            > 1
-            || (has_body && base == "body");
-        let mut arg = if shared {
-            format!("{base}__{}", p.location.as_str())
-        } else {
-            base
-        };
-        while inputs.contains(&arg) {
-            arg.push('_');
-        }
+    let names = args::param_args(&op.parameters, has_body);
+    for (p, arg) in op.parameters.iter().zip(names) {
         let mut schema = inline(&p.schema, &api.schemas);
         if let Value::Object(map) = &mut schema {
-            if let Some(d) = &p.description {
-                map.insert("description".into(), Value::String(d.clone()));
+            if let Some(d) = args::description(p, &arg) {
+                map.insert("description".into(), Value::String(d));
             }
             if p.deprecated {
                 map.insert("deprecated".into(), Value::Bool(true));
