@@ -66,7 +66,13 @@ fn product_connectors() -> Vec<String> {
 pub fn connector_binary(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let binary = target_dir().join("debug").join(name);
+    // A release build of the tests (as `benches/load.sh` makes) measures release connectors.
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let binary = target_dir().join(profile).join(name);
     if built.iter().any(|b| b == name) {
         return binary;
     }
@@ -79,6 +85,9 @@ pub fn connector_binary(name: &str) -> PathBuf {
     command
         .args(["build", "--quiet", "--locked"])
         .current_dir(workspace());
+    if profile == "release" {
+        command.arg("--release");
+    }
     for package in &packages {
         command.args(["-p", package]);
     }
@@ -193,7 +202,13 @@ pub fn generated_connector(spec: &Path, name: &str) -> PathBuf {
     // Tests run in parallel threads: generate and build each connector once.
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let binary = target_dir().join("debug").join(name);
+    // A release build of the tests (as `benches/load.sh` makes) measures release connectors.
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let binary = target_dir().join(profile).join(name);
     if built.iter().any(|b| b == name) {
         return binary;
     }
@@ -212,4 +227,28 @@ pub fn generated_connector(spec: &Path, name: &str) -> PathBuf {
     build_outside_workspace(&dir, &[name.to_string()]);
     built.push(name.to_string());
     binary
+}
+
+/// Awaits every future at once.
+pub async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *output = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().map(Option::unwrap).collect()
 }

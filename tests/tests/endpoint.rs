@@ -118,7 +118,8 @@ async fn sessions_are_bounded_in_all_and_per_caller() {
     let pid = server.child.id().unwrap();
     let before = mcpgen_e2e::memory_kib(pid, "VmRSS");
     for _ in 0..200 {
-        let refused = futures_join((0..10).map(|_| open(&one, &server.url)).collect()).await;
+        let refused =
+            mcpgen_e2e::join_all((0..10).map(|_| open(&one, &server.url)).collect()).await;
         // Both bounds are reached: the one in all answers first.
         assert!(refused.iter().all(|(status, _, _)| *status == 503));
     }
@@ -219,7 +220,7 @@ async fn slow_clients_are_cut_off_and_others_still_served() {
         slow.push(stream);
     }
     assert_eq!(health(&server).await, 200);
-    let closed = futures_join(
+    let closed = mcpgen_e2e::join_all(
         slow.into_iter()
             .map(|s| closed_by_server(s, Duration::from_secs(30)))
             .collect(),
@@ -304,28 +305,4 @@ async fn running_out_of_file_descriptors_pauses_accepting_quietly() {
         "the connector serves again once descriptors are free"
     );
     let _ = child.kill().await;
-}
-
-/// Awaits every future at once.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *output = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().map(Option::unwrap).collect()
 }
