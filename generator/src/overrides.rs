@@ -191,10 +191,79 @@ pub struct ToolOverride {
     /// Listed directly even when the connector lists a catalog.
     #[serde(default)]
     pub core: bool,
+    /// How clients that render MCP Apps show this tool's results: `off`, `table`, `card`,
+    /// `chart`, or a map choosing the kind, the chart's fields, the columns, or an HTML file of
+    /// your own (default: chosen from the response schema).
+    pub view: Option<ViewOverride>,
     /// Per-input changes, keyed by parameter name (or its argument name, such as `id__path`)
     /// or by `body.field` (`body.customer.email` for a nested field).
     #[serde(default)]
     pub params: IndexMap<String, ParamOverride>,
+}
+
+/// A tool's result view: just its kind, or its details.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ViewOverride {
+    Kind(ViewKindChoice),
+    Details(ViewDetails),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewKindChoice {
+    /// No view: the client shows the text result only.
+    Off,
+    /// A sortable, filterable table of the records.
+    Table,
+    /// One record as a list of fields.
+    Card,
+    /// A line or bar chart of two fields of the records (`x` and `y`).
+    Chart,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartMark {
+    Line,
+    Bar,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ViewDetails {
+    /// The kind of view (default: chosen from the response schema; `chart` when `x` and `y` are
+    /// given).
+    pub kind: Option<ViewKindChoice>,
+    /// For a chart: `line` (default) or `bar`.
+    pub chart: Option<ChartMark>,
+    /// For a chart: the field along the horizontal axis.
+    pub x: Option<String>,
+    /// For a chart: the numeric field along the vertical axis.
+    pub y: Option<String>,
+    /// Where the records are in the result, as a JSON pointer (`/data`; `/result` for a
+    /// top-level array). Default: found from the response schema.
+    pub rows: Option<String>,
+    /// The fields shown as columns, in order (default: the records' first eight plain fields).
+    pub columns: Option<Vec<String>>,
+    /// An HTML file of your own (relative to this file) served as the view instead; it must
+    /// declare in `csp` every external origin it loads from or connects to.
+    pub html: Option<String>,
+    /// What your own HTML needs beyond the view's deny-by-default policy.
+    #[serde(default)]
+    pub csp: ViewCsp,
+}
+
+/// Origins a view of your own may use (MCP Apps `_meta.ui.csp`); none by default.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ViewCsp {
+    /// Origins it fetches from or opens sockets to (`https://api.example.com`).
+    #[serde(default)]
+    pub connect_domains: Vec<String>,
+    /// Origins of scripts, styles, images and fonts it loads (`https://cdn.example.com`).
+    #[serde(default)]
+    pub resource_domains: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]

@@ -129,12 +129,17 @@ fn start(
     }
     match engine.config.listing {
         table::Listing::Full => {
-            let server = McpServer::new(connector, tools, log_filter);
+            let views = Stacked::new(mcp::views::Views::new(connector), tools);
+            let server = McpServer::new(connector, views, log_filter);
             runtime.block_on(serve(server, engine, mode))
         }
         table::Listing::Catalog => {
             let catalog = mcp::catalog::Catalog::new(engine.clone());
-            let server = McpServer::new(connector, Stacked::new(catalog, tools), log_filter);
+            let views = Stacked::new(
+                mcp::views::Views::new(connector),
+                Stacked::new(catalog, tools),
+            );
+            let server = McpServer::new(connector, views, log_filter);
             runtime.block_on(serve(server, engine, mode))
         }
     }

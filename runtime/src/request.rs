@@ -243,6 +243,7 @@ mod tests {
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     };
 
     fn args(v: Value) -> Map<String, Value> {

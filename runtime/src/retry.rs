@@ -124,6 +124,7 @@ mod tests {
             response_limit: None,
             presets: &[],
             array_encoding: None,
+            view: None,
         }
     }
 

@@ -125,6 +125,20 @@ pub struct Tool {
     /// How arrays are written in form fields and `deepObject` queries, when the overrides file
     /// chooses; `None`: indexed inside brackets, and as the spec's styles say elsewhere.
     pub array_encoding: Option<ArrayEncoding>,
+    /// How clients that render MCP Apps show the results; `None`: as text only.
+    pub view: Option<View>,
+}
+
+/// A tool's result view (MCP Apps): served as a `ui://` resource to clients that declare the
+/// `io.modelcontextprotocol/ui` extension.
+#[derive(Debug)]
+pub struct View {
+    /// What the built-in view draws (kind, where the records are, columns, chart), as JSON.
+    pub config: &'static str,
+    /// An HTML document of the user's own, served instead of the built-in view.
+    pub html: Option<&'static str>,
+    /// The origins that HTML declared it uses (MCP Apps `_meta.ui.csp`), as JSON.
+    pub csp: Option<&'static str>,
 }
 
 /// A value from the overrides file: `fixed` replaces whatever is there; otherwise it is a

@@ -72,12 +72,12 @@ impl ClientHandler for Handler {
 impl Client {
     /// Spawns `binary` with `env` (and nothing inherited but PATH) and connects in `era`.
     pub async fn start(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, false, None).await
+        Client::spawn(binary, env, era, false, None, false).await
     }
 
     /// Like [`Client::start`], keeping the connector's stderr for [`Client::close_reading_stderr`].
     pub async fn start_capturing(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, true, None).await
+        Client::spawn(binary, env, era, true, None, false).await
     }
 
     /// Like [`Client::start`], for a client that supports elicitation and answers every question
@@ -88,7 +88,13 @@ impl Client {
         era: Era,
         answer: bool,
     ) -> Client {
-        Client::spawn(binary, env, era, false, Some(answer)).await
+        Client::spawn(binary, env, era, false, Some(answer), false).await
+    }
+
+    /// Like [`Client::start`], for a client that renders MCP Apps views (it declares the
+    /// `io.modelcontextprotocol/ui` extension with the HTML media type).
+    pub async fn start_rendering_views(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
+        Client::spawn(binary, env, era, false, None, true).await
     }
 
     /// How many times the server said its tool list changed.
@@ -107,6 +113,7 @@ impl Client {
         era: Era,
         capture: bool,
         answer: Option<bool>,
+        views: bool,
     ) -> Client {
         let mut command = tokio::process::Command::new(binary);
         command.env_clear();
@@ -129,6 +136,18 @@ impl Client {
         let mut capabilities = ClientCapabilities::default();
         if answer.is_some() {
             capabilities.elicitation = Some(ElicitationCapability::default());
+        }
+        if views {
+            let mut settings = serde_json::Map::new();
+            settings.insert(
+                "mimeTypes".into(),
+                serde_json::json!(["text/html;profile=mcp-app"]),
+            );
+            capabilities.extensions = Some(
+                [("io.modelcontextprotocol/ui".to_string(), settings)]
+                    .into_iter()
+                    .collect(),
+            );
         }
         let config = ClientConfig::new(capabilities, Implementation::new("mcpgen-e2e", "0.1.0"))
             .with_protocol_version(ProtocolVersion::V_2025_11_25);

@@ -214,6 +214,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"listInvoices\",\"title\":\"List invoices\",\"kind\":\"table\",\"rows\":\"/result\",\"columns\":[{\"key\":\"customer\",\"label\":\"Customer\",\"format\":\"text\"},{\"key\":\"due_in_days\",\"label\":\"Due in days\",\"format\":\"number\"},{\"key\":\"purchase_order\",\"label\":\"Purchase order\",\"format\":\"text\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"issued_on\",\"label\":\"Issued on\",\"format\":\"date\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "createInvoice",
@@ -263,6 +268,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"createInvoice\",\"title\":\"Create a draft invoice\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"customer\",\"label\":\"Customer\",\"format\":\"text\"},{\"key\":\"due_in_days\",\"label\":\"Due in days\",\"format\":\"number\"},{\"key\":\"purchase_order\",\"label\":\"Purchase order\",\"format\":\"text\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"issued_on\",\"label\":\"Issued on\",\"format\":\"date\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getInvoice",
@@ -323,6 +333,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"getInvoice\",\"title\":\"Get an invoice\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"customer\",\"label\":\"Customer\",\"format\":\"text\"},{\"key\":\"due_in_days\",\"label\":\"Due in days\",\"format\":\"number\"},{\"key\":\"purchase_order\",\"label\":\"Purchase order\",\"format\":\"text\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"issued_on\",\"label\":\"Issued on\",\"format\":\"date\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getInvoicePdf",
@@ -393,6 +408,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "voidInvoice",
@@ -452,6 +468,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "uploadRemittance",
@@ -516,5 +533,10 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"uploadRemittance\",\"title\":\"Upload a bank remittance file\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"job_id\",\"label\":\"Job id\",\"format\":\"text\"},{\"key\":\"state\",\"label\":\"State\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
 ];

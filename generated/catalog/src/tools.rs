@@ -113,6 +113,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"listProducts\",\"title\":\"List products\",\"kind\":\"table\",\"rows\":\"/items\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"name\",\"label\":\"Name\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"price\",\"label\":\"Price\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"category_id\",\"label\":\"Category id\",\"format\":\"text\"},{\"key\":\"published\",\"label\":\"Published\",\"format\":\"bool\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"}],\"next\":{\"param\":\"cursor\",\"from\":\"/next_cursor\"}}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "createProduct",
@@ -151,6 +156,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"createProduct\",\"title\":\"Create a product\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"name\",\"label\":\"Name\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"price\",\"label\":\"Price\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"category_id\",\"label\":\"Category id\",\"format\":\"text\"},{\"key\":\"published\",\"label\":\"Published\",\"format\":\"bool\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getProduct",
@@ -195,6 +205,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"getProduct\",\"title\":\"Get a product\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"name\",\"label\":\"Name\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"price\",\"label\":\"Price\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"category_id\",\"label\":\"Category id\",\"format\":\"text\"},{\"key\":\"published\",\"label\":\"Published\",\"format\":\"bool\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "replaceProduct",
@@ -244,6 +259,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"replaceProduct\",\"title\":\"Replace a product\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"name\",\"label\":\"Name\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"price\",\"label\":\"Price\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"category_id\",\"label\":\"Category id\",\"format\":\"text\"},{\"key\":\"published\",\"label\":\"Published\",\"format\":\"bool\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "listReviews",
@@ -318,6 +338,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"listReviews\",\"title\":\"List reviews of a product\",\"kind\":\"table\",\"rows\":\"/items\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"rating\",\"label\":\"Rating\",\"format\":\"number\"},{\"key\":\"title\",\"label\":\"Title\",\"format\":\"text\"},{\"key\":\"body\",\"label\":\"Body\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"}],\"next\":{\"param\":\"cursor\",\"from\":\"/next_cursor\"}}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "createReview",
@@ -367,6 +392,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"createReview\",\"title\":\"Review a product\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"rating\",\"label\":\"Rating\",\"format\":\"number\"},{\"key\":\"title\",\"label\":\"Title\",\"format\":\"text\"},{\"key\":\"body\",\"label\":\"Body\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getCategoryTree",
@@ -414,5 +444,10 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"getCategoryTree\",\"title\":\"Get a category subtree\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"name\",\"label\":\"Name\",\"format\":\"text\"},{\"key\":\"product_count\",\"label\":\"Product count\",\"format\":\"number\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
 ];

@@ -80,6 +80,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"pathSimple\",\"title\":\"pathSimple\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "pathSimpleExplode",
@@ -137,6 +142,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"pathSimpleExplode\",\"title\":\"pathSimpleExplode\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "pathLabel",
@@ -194,6 +204,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"pathLabel\",\"title\":\"pathLabel\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "pathLabelExplode",
@@ -251,6 +266,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"pathLabelExplode\",\"title\":\"pathLabelExplode\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "pathMatrix",
@@ -308,6 +328,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"pathMatrix\",\"title\":\"pathMatrix\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "pathMatrixExplode",
@@ -365,6 +390,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"pathMatrixExplode\",\"title\":\"pathMatrixExplode\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryDeepNested",
@@ -402,6 +432,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryDeepNested\",\"title\":\"queryDeepNested\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryForm",
@@ -449,6 +484,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryForm\",\"title\":\"queryForm\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryFormExplode",
@@ -496,6 +536,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryFormExplode\",\"title\":\"queryFormExplode\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryFormObject",
@@ -533,6 +578,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryFormObject\",\"title\":\"queryFormObject\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryFormObjectExplode",
@@ -570,6 +620,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryFormObjectExplode\",\"title\":\"queryFormObjectExplode\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "querySpaceDelimited",
@@ -607,6 +662,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"querySpaceDelimited\",\"title\":\"querySpaceDelimited\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryPipeDelimited",
@@ -644,6 +704,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryPipeDelimited\",\"title\":\"queryPipeDelimited\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryObjectDeep",
@@ -681,6 +746,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryObjectDeep\",\"title\":\"queryObjectDeep\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryAllowReserved",
@@ -728,6 +798,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryAllowReserved\",\"title\":\"queryAllowReserved\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "queryContent",
@@ -765,6 +840,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"queryContent\",\"title\":\"queryContent\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "headerSimple",
@@ -832,6 +912,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"headerSimple\",\"title\":\"headerSimple\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "cookieForm",
@@ -889,6 +974,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"cookieForm\",\"title\":\"cookieForm\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyJson",
@@ -920,6 +1010,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyJson\",\"title\":\"bodyJson\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyVendorJson",
@@ -951,6 +1046,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyVendorJson\",\"title\":\"bodyVendorJson\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyForm",
@@ -999,6 +1099,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyForm\",\"title\":\"bodyForm\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyFormNested",
@@ -1055,6 +1160,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyFormNested\",\"title\":\"bodyFormNested\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyMultipart",
@@ -1095,6 +1205,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyMultipart\",\"title\":\"bodyMultipart\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyMultipartFiles",
@@ -1151,6 +1266,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyMultipartFiles\",\"title\":\"bodyMultipartFiles\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyPatch",
@@ -1182,6 +1302,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyPatch\",\"title\":\"bodyPatch\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyBinary",
@@ -1213,6 +1338,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyBinary\",\"title\":\"bodyBinary\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "bodyText",
@@ -1244,5 +1374,10 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"bodyText\",\"title\":\"bodyText\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"ok\",\"label\":\"Ok\",\"format\":\"bool\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
 ];

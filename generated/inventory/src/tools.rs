@@ -142,6 +142,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"listStockItems\",\"title\":\"List stock items\",\"kind\":\"table\",\"rows\":\"/items\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"unit_weight_kg\",\"label\":\"Unit weight kg\",\"format\":\"number\"}],\"next\":{\"param\":\"page_token\",\"from\":\"/next_page_token\"}}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getStockItem",
@@ -192,6 +197,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"getStockItem\",\"title\":\"Get stock for one SKU\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"unit_weight_kg\",\"label\":\"Unit weight kg\",\"format\":\"number\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "adjustStock",
@@ -247,6 +257,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"adjustStock\",\"title\":\"Adjust stock of a SKU\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"description\",\"label\":\"Description\",\"format\":\"text\"},{\"key\":\"unit_weight_kg\",\"label\":\"Unit weight kg\",\"format\":\"number\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "createReservation",
@@ -285,6 +300,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"createReservation\",\"title\":\"Reserve stock\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"order_id\",\"label\":\"Order id\",\"format\":\"text\"},{\"key\":\"ttl_seconds\",\"label\":\"Ttl seconds\",\"format\":\"number\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"warehouse\",\"label\":\"Warehouse\",\"format\":\"text\"},{\"key\":\"expires_at\",\"label\":\"Expires at\",\"format\":\"datetime\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "releaseReservation",
@@ -329,6 +349,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "importStock",
@@ -367,6 +388,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"importStock\",\"title\":\"Import stock levels in bulk\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"state\",\"label\":\"State\",\"format\":\"text\"},{\"key\":\"rows_total\",\"label\":\"Rows total\",\"format\":\"money\"},{\"key\":\"errors_url\",\"label\":\"Errors url\",\"format\":\"link\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "downloadSnapshot",
@@ -432,5 +458,6 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
 ];

@@ -200,6 +200,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"listOrders\",\"title\":\"List orders\",\"kind\":\"table\",\"rows\":\"/items\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"}],\"currency\":\"currency\",\"next\":{\"param\":\"cursor\",\"from\":\"/next_cursor\"}}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "createOrder",
@@ -275,6 +280,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"createOrder\",\"title\":\"Create an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getOrder",
@@ -335,6 +345,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"getOrder\",\"title\":\"Get an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "replaceOrder",
@@ -400,6 +415,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"replaceOrder\",\"title\":\"Replace an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "deleteOrder",
@@ -458,6 +478,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "updateOrder",
@@ -513,6 +534,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"updateOrder\",\"title\":\"Update an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getOrderStatus",
@@ -563,6 +589,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"getOrderStatus\",\"title\":\"Get only the status of an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "getShippingLabel",
@@ -623,6 +654,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "listOrderLineItemsWithFulfillmentStatusAndWarehouseAlloca_16bb46",
@@ -683,6 +715,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"listOrderLineItemsWithFulfillmentStatusAndWarehouseAlloca_16bb46\",\"title\":\"List line items with fulfilment details\",\"kind\":\"table\",\"rows\":\"/result\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"quantity\",\"label\":\"Quantity\",\"format\":\"number\"},{\"key\":\"unit_price\",\"label\":\"Unit price\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"fulfillment_status\",\"label\":\"Fulfillment status\",\"format\":\"text\"},{\"key\":\"warehouse_code\",\"label\":\"Warehouse code\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "orders_archive_255c97",
@@ -733,6 +770,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"orders_archive_255c97\",\"title\":\"Archive an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"},{\"key\":\"archived_at\",\"label\":\"Archived at\",\"format\":\"datetime\"},{\"key\":\"archived_by\",\"label\":\"Archived by\",\"format\":\"text\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "orders_archive",
@@ -803,6 +845,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"orders_archive\",\"title\":\"List archived orders\",\"kind\":\"table\",\"rows\":\"/items\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"}],\"currency\":\"currency\",\"next\":{\"param\":\"cursor\",\"from\":\"/next_cursor\"}}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "createShipment",
@@ -868,6 +915,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"createShipment\",\"title\":\"Create a shipment for a fulfilment\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"carrier\",\"label\":\"Carrier\",\"format\":\"text\"},{\"key\":\"tracking_number\",\"label\":\"Tracking number\",\"format\":\"text\"},{\"key\":\"shipped_at\",\"label\":\"Shipped at\",\"format\":\"datetime\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"fulfillment_id\",\"label\":\"Fulfillment id\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "exportOrdersCsv",
@@ -922,6 +974,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "get_health",
@@ -948,5 +1001,10 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"get_health\",\"title\":\"Health check\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"version\",\"label\":\"Version\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
 ];

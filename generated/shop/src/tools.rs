@@ -90,7 +90,7 @@ pub static CONNECTOR: Connector = Connector {
     tools: TOOLS,
     listing: Listing::Full,
     toolsets: &[],
-    source_hash: "ce196ba76b45b906e3cd27dbc0b60f93f865f319da7a8a44fe709a0ec935852a",
+    source_hash: "d5737b04aeda7b92f14524e1d4ba60f24319daccb51f389b9512fd849f0a826b",
     generator_version: "0.1.0",
 };
 static TOOLS: &[Tool] = &[
@@ -180,6 +180,11 @@ static TOOLS: &[Tool] = &[
             },
         ],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_find_orders\",\"title\":\"List orders\",\"kind\":\"table\",\"rows\":\"/items\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"}],\"currency\":\"currency\",\"next\":{\"param\":\"cursor\",\"from\":\"/next_cursor\"}}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_createOrder",
@@ -268,6 +273,11 @@ static TOOLS: &[Tool] = &[
             },
         ],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_createOrder\",\"title\":\"Create an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_getOrder",
@@ -328,6 +338,11 @@ static TOOLS: &[Tool] = &[
         response_limit: Some(20000usize),
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_getOrder\",\"title\":\"Get an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_replaceOrder",
@@ -393,6 +408,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_replaceOrder\",\"title\":\"Replace an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_deleteOrder",
@@ -451,6 +471,7 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: None,
     },
     Tool {
         name: "shop_updateOrder",
@@ -506,6 +527,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_updateOrder\",\"title\":\"Update an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_getOrderStatus",
@@ -556,6 +582,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_getOrderStatus\",\"title\":\"Get only the status of an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_listOrderLineItemsWithFulfillmentSta_16bb46",
@@ -616,6 +647,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_listOrderLineItemsWithFulfillmentSta_16bb46\",\"title\":\"List line items with fulfilment details\",\"kind\":\"chart\",\"chart\":{\"mark\":\"bar\",\"x\":\"sku\",\"y\":\"quantity\"},\"rows\":\"/result\",\"columns\":[{\"key\":\"sku\",\"label\":\"Sku\",\"format\":\"text\"},{\"key\":\"quantity\",\"label\":\"Quantity\",\"format\":\"number\"},{\"key\":\"unit_price\",\"label\":\"Unit price\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"fulfillment_status\",\"label\":\"Fulfillment status\",\"format\":\"text\"},{\"key\":\"warehouse_code\",\"label\":\"Warehouse code\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_archive_order",
@@ -666,6 +702,11 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_archive_order\",\"title\":\"Archive an order\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"customer_id\",\"label\":\"Customer id\",\"format\":\"text\"},{\"key\":\"status\",\"label\":\"Status\",\"format\":\"text\"},{\"key\":\"currency\",\"label\":\"Currency\",\"format\":\"text\"},{\"key\":\"total\",\"label\":\"Total\",\"format\":\"money-object\",\"amount\":\"amount_minor\",\"minor\":true,\"currencyKey\":\"currency\"},{\"key\":\"weight_kg\",\"label\":\"Weight kg\",\"format\":\"number\"},{\"key\":\"notes\",\"label\":\"Notes\",\"format\":\"text\"},{\"key\":\"priority\",\"label\":\"Priority\",\"format\":\"text\"},{\"key\":\"created_at\",\"label\":\"Created at\",\"format\":\"datetime\"},{\"key\":\"updated_at\",\"label\":\"Updated at\",\"format\":\"datetime\"},{\"key\":\"archived_at\",\"label\":\"Archived at\",\"format\":\"datetime\"},{\"key\":\"archived_by\",\"label\":\"Archived by\",\"format\":\"text\"}],\"currency\":\"currency\"}",
+            html: None,
+            csp: None,
+        }),
     },
     Tool {
         name: "shop_createShipment",
@@ -731,5 +772,10 @@ static TOOLS: &[Tool] = &[
         response_limit: None,
         presets: &[],
         array_encoding: None,
+        view: Some(View {
+            config: "{\"tool\":\"shop_createShipment\",\"title\":\"Create a shipment for a fulfilment\",\"kind\":\"card\",\"rows\":\"\",\"columns\":[{\"key\":\"carrier\",\"label\":\"Carrier\",\"format\":\"text\"},{\"key\":\"tracking_number\",\"label\":\"Tracking number\",\"format\":\"text\"},{\"key\":\"shipped_at\",\"label\":\"Shipped at\",\"format\":\"datetime\"},{\"key\":\"id\",\"label\":\"Id\",\"format\":\"text\"},{\"key\":\"fulfillment_id\",\"label\":\"Fulfillment id\",\"format\":\"text\"}]}",
+            html: None,
+            csp: None,
+        }),
     },
 ];

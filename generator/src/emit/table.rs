@@ -221,6 +221,7 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
         })
         .collect::<Result<Vec<_>>>()?;
     let (returns, tags, core) = (&t.returns, &t.tags, t.core);
+    let view = view(t.view.as_ref());
     Ok(quote! {
         Tool {
             name: #name,
@@ -247,8 +248,29 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
             response_limit: #limit,
             presets: &[#(#presets),*],
             array_encoding: #arrays,
+            view: #view,
         }
     })
+}
+
+/// A tool's view, as the runtime's table holds it.
+fn view(view: Option<&crate::plan::view::ViewPlan>) -> TokenStream {
+    let Some(v) = view else {
+        return quote!(None);
+    };
+    let config = v.config.to_string();
+    let html = match &v.html {
+        Some(h) => quote!(Some(#h)),
+        None => quote!(None),
+    };
+    let csp = match &v.csp {
+        Some(c) => {
+            let c = c.to_string();
+            quote!(Some(#c))
+        }
+        None => quote!(None),
+    };
+    quote!(Some(View { config: #config, html: #html, csp: #csp }))
 }
 
 pub(super) fn tools_rs(plan: &Plan, options: &EmitOptions) -> Result<String> {

@@ -311,6 +311,14 @@ impl<'a> Customisation<'a> {
             .map(Into::into)
     }
 
+    /// The file's view entry for operation `i`, with the file and the entry's key.
+    pub fn view(&self, i: usize) -> Option<(&'a Overrides, &'a str, &'a overrides::ViewOverride)> {
+        let o = self.overrides?;
+        let key = self.resolution.tool[i].as_deref()?;
+        let (key, entry) = o.spec.tools.get_key_value(key)?;
+        Some((o, key.as_str(), entry.view.as_ref()?))
+    }
+
     /// Whether the file pins operation `i`'s tool next to the catalog.
     pub fn core(&self, i: usize) -> bool {
         self.entry(i).is_some_and(|(_, _, t)| t.core)

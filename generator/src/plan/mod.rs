@@ -15,6 +15,7 @@ pub mod customise;
 pub mod empty;
 pub mod inputs;
 pub mod tool;
+pub mod view;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -176,6 +177,8 @@ pub struct ToolPlan {
     pub returns: String,
     /// Listed directly even when the connector lists a catalog.
     pub core: bool,
+    /// How clients that render MCP Apps show its results.
+    pub view: Option<view::ViewPlan>,
 }
 
 /// A value from the overrides file: `fixed` always replaces what is there, a default fills a gap.
@@ -278,6 +281,12 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
         draft.tool.array_encoding = custom.array_encoding(i);
         draft.tool.returns = catalog::returns(api, op);
         draft.tool.core = custom.core(i);
+        let title = draft
+            .tool
+            .title
+            .clone()
+            .unwrap_or_else(|| draft.tool.name.clone());
+        draft.tool.view = view::plan_view(api, op, &draft.tool.name, &title, custom.view(i))?;
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
         let tool = draft.finish();

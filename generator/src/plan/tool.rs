@@ -63,6 +63,7 @@ pub fn plan_tool(api: &Api, op: &Operation, name: String, content: Option<&Conte
         array_encoding: None,
         returns: String::new(),
         core: false,
+        view: None,
     };
     ToolDraft { tool, inputs }
 }

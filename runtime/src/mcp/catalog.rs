@@ -15,7 +15,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::{Value, json};
 
 use super::is_stateless;
-use super::layer::{Handler, Layer, Session};
+use super::layer::{Handler, Layer, ListScope, Session};
 use crate::engine::Engine;
 use crate::search::SearchIndex;
 use crate::table::{Connector, Tool, Toolset};
@@ -86,8 +86,9 @@ impl<Below: Handler> Layer<Below> for Catalog {
         }
     }
 
-    fn tools(&self, below: &Below, toolsets: &[&'static str]) -> Arc<[McpTool]> {
-        let all = below.tools(&[]);
+    fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {
+        let toolsets = scope.toolsets;
+        let all = below.tools(ListScope::default());
         let base = self
             .listed
             .get_or_init(|| {

@@ -28,7 +28,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::layer::{Handler, Layer, Session};
+use super::layer::{Handler, Layer, ListScope, Session};
 
 const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 const WAV: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
@@ -716,16 +716,9 @@ impl<Below: Handler> Layer<Below> for Fixtures {
         capabilities.completions = Some(Default::default());
     }
 
-    fn tools(&self, below: &Below, toolsets: &[&'static str]) -> Arc<[McpTool]> {
+    fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {
         self.tools
-            .get_or_init(|| {
-                below
-                    .tools(toolsets)
-                    .iter()
-                    .cloned()
-                    .chain(tools())
-                    .collect()
-            })
+            .get_or_init(|| below.tools(scope).iter().cloned().chain(tools()).collect())
             .clone()
     }
 

@@ -29,10 +29,8 @@ pub(crate) trait Handler: Send + Sync + 'static {
         let _ = capabilities;
     }
 
-    /// Every tool, in the order `tools/list` pages them, for a client that switched on
-    /// `toolsets` (always none for a 2026-07-28 request: its list must not depend on earlier
-    /// requests).
-    fn tools(&self, toolsets: &[&'static str]) -> Arc<[McpTool]>;
+    /// Every tool, in the order `tools/list` pages them, for the client `scope` describes.
+    fn tools(&self, scope: ListScope<'_>) -> Arc<[McpTool]>;
 
     fn call_tool(
         &self,
@@ -129,8 +127,8 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
         below.capabilities(capabilities)
     }
 
-    fn tools(&self, below: &Below, toolsets: &[&'static str]) -> Arc<[McpTool]> {
-        below.tools(toolsets)
+    fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {
+        below.tools(scope)
     }
 
     fn call_tool(
@@ -196,6 +194,16 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
     }
 }
 
+/// What a `tools/list` answer depends on besides the connector: who asks.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ListScope<'a> {
+    /// The toolsets the client switched on: always none for a 2026-07-28 request, whose list
+    /// must not depend on earlier requests.
+    pub(crate) toolsets: &'a [&'static str],
+    /// The client renders MCP Apps views (it declared `io.modelcontextprotocol/ui`).
+    pub(crate) views: bool,
+}
+
 /// What one client session asked for that changes what it sees: the toolsets it switched on.
 /// Only 2025-11-25 sessions keep any; a 2026-07-28 request carries no session.
 #[derive(Debug, Default)]
@@ -238,8 +246,8 @@ impl<L: Layer<Below>, Below: Handler> Handler for Stacked<L, Below> {
         self.layer.capabilities(&self.below, capabilities)
     }
 
-    fn tools(&self, toolsets: &[&'static str]) -> Arc<[McpTool]> {
-        self.layer.tools(&self.below, toolsets)
+    fn tools(&self, scope: ListScope<'_>) -> Arc<[McpTool]> {
+        self.layer.tools(&self.below, scope)
     }
 
     fn call_tool(

@@ -13,6 +13,7 @@ mod malformed;
 pub(crate) mod sessions;
 mod stdio;
 pub(crate) mod tools;
+pub(crate) mod views;
 
 use std::sync::Arc;
 
@@ -33,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::Error;
 use crate::response::{Part, ToolOutput};
 use crate::table::Connector;
-use layer::{Handler, Session};
+use layer::{Handler, ListScope, Session};
 use sessions::{BoundedSessions, Gate, SessionLimits};
 
 /// The largest JSON-RPC message accepted over HTTP (rmcp's default, stated so that the runtime's
@@ -230,7 +231,12 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let tools = self.handler.tools(&self.toolsets(&context));
+        let toolsets = self.toolsets(&context);
+        let scope = ListScope {
+            toolsets: &toolsets,
+            views: views::client_renders_views(&context),
+        };
+        let tools = self.handler.tools(scope);
         let start = match request.and_then(|r| r.cursor) {
             None => 0,
             Some(cursor) => cursor

@@ -9,7 +9,7 @@ use rmcp::{ErrorData as McpError, RoleServer};
 use tracing::info;
 
 use super::confirm::{Confirmation, confirmation};
-use super::layer::{Handler, Session};
+use super::layer::{Handler, ListScope, Session};
 use super::to_result;
 use crate::engine::Engine;
 use crate::response::ToolOutput;
@@ -70,7 +70,7 @@ impl ConnectorTools {
 }
 
 impl Handler for ConnectorTools {
-    fn tools(&self, _toolsets: &[&'static str]) -> Arc<[McpTool]> {
+    fn tools(&self, _scope: ListScope<'_>) -> Arc<[McpTool]> {
         self.listed.get_or_init(|| self.list()).clone()
     }
 
