@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
+use crate::accepted::{self, Progress};
 use crate::arguments::{self, Schemas};
 use crate::auth;
 use crate::config::Config;
@@ -155,13 +156,15 @@ impl Engine {
         }
     }
 
-    /// Runs tool `index` with `args`; cancelling `cancel` aborts the upstream request.
+    /// Runs tool `index` with `args`, reporting long waits to `progress`; cancelling `cancel`
+    /// aborts the upstream request (and the checks on an accepted one).
     pub(crate) async fn call(
         &self,
         index: usize,
         args: Map<String, Value>,
         forwarded: &[(String, String)],
         cancel: CancellationToken,
+        progress: Progress,
     ) -> ToolOutput {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _in_flight = InFlight(self);
@@ -176,7 +179,7 @@ impl Engine {
         arguments::apply_presets(tool, args);
         let mut secrets = self.secrets();
         let output = tokio::select! {
-            output = self.execute(tool, args, forwarded, &mut secrets) => output,
+            output = self.execute(tool, args, forwarded, &mut secrets, &progress) => output,
             () = cancel.cancelled() => ToolOutput::error(format!("`{}` was cancelled", tool.name)),
         };
         let output = secrets.scrub_output(output);
@@ -201,6 +204,7 @@ impl Engine {
         args: &Map<String, Value>,
         forwarded: &[(String, String)],
         secrets: &mut Secrets,
+        progress: &Progress,
     ) -> ToolOutput {
         let route = match self.route(tool) {
             Ok(r) => r,
@@ -236,6 +240,16 @@ impl Engine {
                 retries,
             ) {
                 Next::Answer(answer) => {
+                    if answer.status() == reqwest::StatusCode::ACCEPTED
+                        && let Some(url) = accepted::status_url(&prepared.url, answer.headers())
+                    {
+                        let wait = accepted::wait(answer.headers(), 1);
+                        drop((answer, turn));
+                        let first = (url, wait);
+                        return self
+                            .follow(tool, &route, &prepared, first, secrets, progress)
+                            .await;
+                    }
                     let output = self.answer(tool, answer, secrets).await;
                     drop(turn);
                     return with_attempts(output, retries + 1);
@@ -248,6 +262,69 @@ impl Engine {
                     tokio::time::sleep(wait).await;
                 }
             }
+        }
+    }
+
+    /// Checks on an accepted request at its status URL (`first` says where and after how long)
+    /// until the API gives a final answer or the call's time is up.
+    async fn follow(
+        &self,
+        tool: &Tool,
+        route: &Route,
+        original: &Prepared,
+        first: (reqwest::Url, Duration),
+        secrets: &Secrets,
+        progress: &Progress,
+    ) -> ToolOutput {
+        let (mut url, mut wait) = first;
+        let started = Instant::now();
+        let mut check = 1;
+        loop {
+            if Instant::now() + wait >= route.deadline {
+                let hint = match tool.timeout_secs {
+                    Some(_) => "the overrides file sets `timeout_secs` for this tool".to_string(),
+                    None => format!("raise {} to wait longer", self.config.names.timeout_secs()),
+                };
+                return ToolOutput::error(format!(
+                    "`{}`: the API accepted the request (HTTP 202) and was still working on it when the tool's {} s were up ({hint}); it may still finish: its status is at {url}",
+                    tool.name,
+                    route.timeout.as_secs_f64()
+                ));
+            }
+            progress.report(
+                check,
+                format!(
+                    "The API accepted the request and is working on it; checking again in {:.1} s ({:.0} s so far)",
+                    wait.as_secs_f64(),
+                    started.elapsed().as_secs_f64()
+                ),
+            );
+            tokio::time::sleep(wait).await;
+            let request = accepted::check_request(original, &url);
+            let turn = match self.turn(tool, route).await {
+                Ok(turn) => turn,
+                Err(output) => return output,
+            };
+            let response = match self.send(tool, route, &request).await {
+                Ok(response) => response,
+                Err(Failure::Transport(e)) => {
+                    return self.transport_error(tool, route, &request, &e);
+                }
+                Err(Failure::Invalid(message)) => {
+                    return ToolOutput::error(format!("`{}`: {message}", tool.name));
+                }
+            };
+            if response.status() == reqwest::StatusCode::ACCEPTED {
+                if let Some(next) = accepted::status_url(&request.url, response.headers()) {
+                    url = next;
+                }
+                check += 1;
+                wait = accepted::wait(response.headers(), check);
+                continue;
+            }
+            let output = self.answer(tool, response, secrets).await;
+            drop(turn);
+            return output;
         }
     }
 

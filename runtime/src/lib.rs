@@ -31,6 +31,7 @@
 
 #![deny(missing_docs)]
 
+mod accepted;
 mod arguments;
 mod auth;
 mod bigint;

@@ -42,6 +42,8 @@ pub struct Handler {
     pub asked: Arc<Mutex<Vec<String>>>,
     /// How many `notifications/tools/list_changed` arrived.
     pub list_changed: Arc<AtomicUsize>,
+    /// The messages of the progress notifications that arrived.
+    pub progress: Arc<Mutex<Vec<String>>>,
 }
 
 impl ClientHandler for Handler {
@@ -51,6 +53,15 @@ impl ClientHandler for Handler {
 
     async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
         self.list_changed.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn on_progress(
+        &self,
+        params: rmcp::model::ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let message = params.message.unwrap_or_default();
+        self.progress.lock().unwrap().push(message);
     }
 
     async fn create_elicitation(
@@ -156,6 +167,7 @@ impl Client {
             answer,
             asked: Arc::default(),
             list_changed: Arc::default(),
+            progress: Arc::default(),
         };
         let lifecycle = match era {
             Era::Legacy => ClientLifecycleMode::Initialize,
@@ -189,6 +201,29 @@ impl Client {
         self.service
             .call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(args))
             .await
+    }
+
+    /// Calls `name` with a progress token, so the server may report progress.
+    pub async fn call_with_progress(
+        &self,
+        name: &str,
+        args: serde_json::Value,
+    ) -> Result<CallToolResult, ServiceError> {
+        let serde_json::Value::Object(args) = args else {
+            panic!("arguments must be an object")
+        };
+        let mut meta = rmcp::model::RequestMetaObject::default();
+        meta.set_progress_token(rmcp::model::ProgressToken(
+            rmcp::model::NumberOrString::String("call-1".into()),
+        ));
+        let mut params = CallToolRequestParams::new(name.to_string()).with_arguments(args);
+        params.meta = Some(meta);
+        self.service.call_tool(params).await
+    }
+
+    /// The messages of the progress notifications received so far.
+    pub fn progress(&self) -> Vec<String> {
+        self.service.service().progress.lock().unwrap().clone()
     }
 
     pub async fn close(self) {

@@ -3,7 +3,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use rmcp::model::{CallToolRequestParams, CallToolResponse, Tool as McpTool, ToolAnnotations};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ProgressNotificationParam, Tool as McpTool,
+    ToolAnnotations,
+};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use tracing::info;
@@ -11,6 +14,7 @@ use tracing::info;
 use super::confirm::{Confirmation, confirmation};
 use super::layer::{Handler, ListScope, Session};
 use super::to_result;
+use crate::accepted::Progress;
 use crate::engine::Engine;
 use crate::response::ToolOutput;
 
@@ -108,8 +112,35 @@ impl Handler for ConnectorTools {
         let forwarded = self.forwarded_headers(&context);
         let output = self
             .engine
-            .call(index, args, &forwarded, context.ct.clone())
+            .call(
+                index,
+                args,
+                &forwarded,
+                context.ct.clone(),
+                progress(&request, &context),
+            )
             .await;
         Ok(to_result(output).into())
     }
+}
+
+/// Progress notifications to the client, when its request carries a progress token.
+fn progress(request: &CallToolRequestParams, context: &RequestContext<RoleServer>) -> Progress {
+    let token = request
+        .meta
+        .as_ref()
+        .and_then(|m| m.get_progress_token())
+        .or_else(|| context.meta.get_progress_token());
+    let Some(token) = token else {
+        return Progress::default();
+    };
+    let peer = context.peer.clone();
+    Progress::to(move |step, message| {
+        let mut param = ProgressNotificationParam::new(token.clone(), f64::from(step));
+        param.message = Some(message);
+        let peer = peer.clone();
+        tokio::spawn(async move {
+            let _ = peer.notify_progress(param).await;
+        });
+    })
 }
