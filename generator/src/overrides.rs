@@ -195,6 +195,9 @@ pub struct ToolOverride {
     /// `chart`, or a map choosing the kind, the chart's fields, the columns, or an HTML file of
     /// your own (default: chosen from the response schema).
     pub view: Option<ViewOverride>,
+    /// The operation may take long: clients that use MCP tasks get a task for each call
+    /// (default: when the spec says it answers `202 Accepted`).
+    pub long_running: Option<bool>,
     /// Per-input changes, keyed by parameter name (or its argument name, such as `id__path`)
     /// or by `body.field` (`body.customer.email` for a nested field).
     #[serde(default)]

@@ -244,6 +244,7 @@ mod tests {
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     };
 
     fn args(v: Value) -> Map<String, Value> {

@@ -125,6 +125,7 @@ mod tests {
             presets: &[],
             array_encoding: None,
             view: None,
+            long_running: false,
         }
     }
 

@@ -127,6 +127,9 @@ pub struct Tool {
     pub array_encoding: Option<ArrayEncoding>,
     /// How clients that render MCP Apps show the results; `None`: as text only.
     pub view: Option<View>,
+    /// The operation may take long (it answers `202 Accepted`, or the overrides file says so): a
+    /// client that uses tasks gets a task for each call.
+    pub long_running: bool,
 }
 
 /// A tool's result view (MCP Apps): served as a `ui://` resource to clients that declare the

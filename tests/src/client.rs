@@ -15,6 +15,11 @@ use rmcp::service::{
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceError};
 
+/// The MCP Apps extension, declared with the HTML media type.
+const VIEWS: &str = "io.modelcontextprotocol/ui";
+/// The tasks extension.
+const TASKS: &str = "io.modelcontextprotocol/tasks";
+
 /// Which protocol era the client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Era {
@@ -83,12 +88,12 @@ impl ClientHandler for Handler {
 impl Client {
     /// Spawns `binary` with `env` (and nothing inherited but PATH) and connects in `era`.
     pub async fn start(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, false, None, false).await
+        Client::spawn(binary, env, era, false, None, &[]).await
     }
 
     /// Like [`Client::start`], keeping the connector's stderr for [`Client::close_reading_stderr`].
     pub async fn start_capturing(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, true, None, false).await
+        Client::spawn(binary, env, era, true, None, &[]).await
     }
 
     /// Like [`Client::start`], for a client that supports elicitation and answers every question
@@ -99,13 +104,19 @@ impl Client {
         era: Era,
         answer: bool,
     ) -> Client {
-        Client::spawn(binary, env, era, false, Some(answer), false).await
+        Client::spawn(binary, env, era, false, Some(answer), &[]).await
     }
 
     /// Like [`Client::start`], for a client that renders MCP Apps views (it declares the
     /// `io.modelcontextprotocol/ui` extension with the HTML media type).
     pub async fn start_rendering_views(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
-        Client::spawn(binary, env, era, false, None, true).await
+        Client::spawn(binary, env, era, false, None, &[VIEWS]).await
+    }
+
+    /// Like [`Client::start`], for a client that uses MCP tasks (it declares the
+    /// `io.modelcontextprotocol/tasks` extension).
+    pub async fn start_with_tasks(binary: &Path, env: &[(&str, String)], era: Era) -> Client {
+        Client::spawn(binary, env, era, false, None, &[TASKS]).await
     }
 
     /// How many times the server said its tool list changed.
@@ -124,7 +135,7 @@ impl Client {
         era: Era,
         capture: bool,
         answer: Option<bool>,
-        views: bool,
+        extensions: &[&str],
     ) -> Client {
         let mut command = tokio::process::Command::new(binary);
         command.env_clear();
@@ -148,17 +159,18 @@ impl Client {
         if answer.is_some() {
             capabilities.elicitation = Some(ElicitationCapability::default());
         }
-        if views {
-            let mut settings = serde_json::Map::new();
-            settings.insert(
-                "mimeTypes".into(),
-                serde_json::json!(["text/html;profile=mcp-app"]),
-            );
-            capabilities.extensions = Some(
-                [("io.modelcontextprotocol/ui".to_string(), settings)]
-                    .into_iter()
-                    .collect(),
-            );
+        if !extensions.is_empty() {
+            let declared = extensions.iter().map(|id| {
+                let mut settings = serde_json::Map::new();
+                if *id == VIEWS {
+                    settings.insert(
+                        "mimeTypes".into(),
+                        serde_json::json!(["text/html;profile=mcp-app"]),
+                    );
+                }
+                (id.to_string(), settings)
+            });
+            capabilities.extensions = Some(declared.collect());
         }
         let config = ClientConfig::new(capabilities, Implementation::new("mcpgen-e2e", "0.1.0"))
             .with_protocol_version(ProtocolVersion::V_2025_11_25);

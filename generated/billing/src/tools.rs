@@ -219,6 +219,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "createInvoice",
@@ -273,6 +274,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getInvoice",
@@ -338,6 +340,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getInvoicePdf",
@@ -409,6 +412,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "voidInvoice",
@@ -469,6 +473,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "uploadRemittance",
@@ -538,5 +543,6 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: true,
     },
 ];

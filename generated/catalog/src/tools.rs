@@ -118,6 +118,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "createProduct",
@@ -161,6 +162,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getProduct",
@@ -210,6 +212,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "replaceProduct",
@@ -264,6 +267,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "listReviews",
@@ -343,6 +347,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "createReview",
@@ -397,6 +402,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getCategoryTree",
@@ -449,5 +455,6 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
 ];

@@ -85,6 +85,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "pathSimpleExplode",
@@ -147,6 +148,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "pathLabel",
@@ -209,6 +211,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "pathLabelExplode",
@@ -271,6 +274,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "pathMatrix",
@@ -333,6 +337,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "pathMatrixExplode",
@@ -395,6 +400,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryDeepNested",
@@ -437,6 +443,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryForm",
@@ -489,6 +496,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryFormExplode",
@@ -541,6 +549,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryFormObject",
@@ -583,6 +592,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryFormObjectExplode",
@@ -625,6 +635,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "querySpaceDelimited",
@@ -667,6 +678,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryPipeDelimited",
@@ -709,6 +721,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryObjectDeep",
@@ -751,6 +764,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryAllowReserved",
@@ -803,6 +817,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "queryContent",
@@ -845,6 +860,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "headerSimple",
@@ -917,6 +933,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "cookieForm",
@@ -979,6 +996,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyJson",
@@ -1015,6 +1033,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyVendorJson",
@@ -1051,6 +1070,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyForm",
@@ -1104,6 +1124,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyFormNested",
@@ -1165,6 +1186,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyMultipart",
@@ -1210,6 +1232,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyMultipartFiles",
@@ -1271,6 +1294,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyPatch",
@@ -1307,6 +1331,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyBinary",
@@ -1343,6 +1368,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "bodyText",
@@ -1379,5 +1405,6 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
 ];

@@ -147,6 +147,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getStockItem",
@@ -202,6 +203,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "adjustStock",
@@ -262,6 +264,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "createReservation",
@@ -305,6 +308,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "releaseReservation",
@@ -350,6 +354,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "importStock",
@@ -393,6 +398,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: true,
     },
     Tool {
         name: "downloadSnapshot",
@@ -459,5 +465,6 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
 ];

@@ -205,6 +205,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "createOrder",
@@ -285,6 +286,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getOrder",
@@ -350,6 +352,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "replaceOrder",
@@ -420,6 +423,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "deleteOrder",
@@ -479,6 +483,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "updateOrder",
@@ -539,6 +544,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getOrderStatus",
@@ -594,6 +600,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "getShippingLabel",
@@ -655,6 +662,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "listOrderLineItemsWithFulfillmentStatusAndWarehouseAlloca_16bb46",
@@ -720,6 +728,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "orders_archive_255c97",
@@ -775,6 +784,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "orders_archive",
@@ -850,6 +860,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "createShipment",
@@ -920,6 +931,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "exportOrdersCsv",
@@ -975,6 +987,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "get_health",
@@ -1006,5 +1019,6 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
 ];

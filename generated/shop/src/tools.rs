@@ -90,7 +90,7 @@ pub static CONNECTOR: Connector = Connector {
     tools: TOOLS,
     listing: Listing::Full,
     toolsets: &[],
-    source_hash: "d5737b04aeda7b92f14524e1d4ba60f24319daccb51f389b9512fd849f0a826b",
+    source_hash: "7aea9c35eb674ee44d517e09bee95600941266d6649f0e9f38106145c5c4e1fe",
     generator_version: "0.1.0",
 };
 static TOOLS: &[Tool] = &[
@@ -185,6 +185,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_createOrder",
@@ -278,6 +279,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_getOrder",
@@ -343,6 +345,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_replaceOrder",
@@ -413,6 +416,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_deleteOrder",
@@ -472,6 +476,7 @@ static TOOLS: &[Tool] = &[
         presets: &[],
         array_encoding: None,
         view: None,
+        long_running: false,
     },
     Tool {
         name: "shop_updateOrder",
@@ -532,6 +537,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_getOrderStatus",
@@ -587,6 +593,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_listOrderLineItemsWithFulfillmentSta_16bb46",
@@ -652,6 +659,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
     Tool {
         name: "shop_archive_order",
@@ -707,6 +715,7 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: true,
     },
     Tool {
         name: "shop_createShipment",
@@ -777,5 +786,6 @@ static TOOLS: &[Tool] = &[
             html: None,
             csp: None,
         }),
+        long_running: false,
     },
 ];

@@ -222,6 +222,7 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
         .collect::<Result<Vec<_>>>()?;
     let (returns, tags, core) = (&t.returns, &t.tags, t.core);
     let view = view(t.view.as_ref());
+    let long_running = t.long_running;
     Ok(quote! {
         Tool {
             name: #name,
@@ -249,6 +250,7 @@ fn tool(t: &ToolPlan) -> Result<TokenStream> {
             presets: &[#(#presets),*],
             array_encoding: #arrays,
             view: #view,
+            long_running: #long_running,
         }
     })
 }

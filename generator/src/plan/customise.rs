@@ -319,6 +319,11 @@ impl<'a> Customisation<'a> {
         Some((o, key.as_str(), entry.view.as_ref()?))
     }
 
+    /// Whether the file says operation `i` takes long (or not), overriding the spec's 202.
+    pub fn long_running(&self, i: usize) -> Option<bool> {
+        self.entry(i).and_then(|(_, _, t)| t.long_running)
+    }
+
     /// Whether the file pins operation `i`'s tool next to the catalog.
     pub fn core(&self, i: usize) -> bool {
         self.entry(i).is_some_and(|(_, _, t)| t.core)

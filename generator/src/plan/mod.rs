@@ -179,6 +179,8 @@ pub struct ToolPlan {
     pub core: bool,
     /// How clients that render MCP Apps show its results.
     pub view: Option<view::ViewPlan>,
+    /// Calls run as tasks for clients that use them.
+    pub long_running: bool,
 }
 
 /// A value from the overrides file: `fixed` always replaces what is there, a default fills a gap.
@@ -287,6 +289,9 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
             .clone()
             .unwrap_or_else(|| draft.tool.name.clone());
         draft.tool.view = view::plan_view(api, op, &draft.tool.name, &title, custom.view(i))?;
+        draft.tool.long_running = custom
+            .long_running(i)
+            .unwrap_or_else(|| op.responses.iter().any(|r| r.status == "202"));
         draft.tool.key = overrides::operation_key(op);
         draft.tool.name_chosen = custom.chosen_name(i).is_some();
         let tool = draft.finish();

@@ -64,6 +64,7 @@ pub fn plan_tool(api: &Api, op: &Operation, name: String, content: Option<&Conte
         returns: String::new(),
         core: false,
         view: None,
+        long_running: false,
     };
     ToolDraft { tool, inputs }
 }

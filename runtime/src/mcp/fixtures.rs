@@ -153,7 +153,64 @@ fn tools() -> Vec<McpTool> {
             "else": {}
         }
     })));
+    tools.extend(task_tools());
     tools
+}
+
+/// The tasks suite's fixtures (SEP-2663): one that answers at once, and three that run as tasks.
+const TASK_FIXTURES: [&str; 3] = ["slow_compute", "failing_job", "protocol_error_job"];
+
+fn task_tools() -> Vec<McpTool> {
+    vec![
+        from(
+            json!({"name": "greet", "description": "Greets someone at once",
+            "inputSchema": string_args(&["name"])}),
+        ),
+        from(
+            json!({"name": "slow_compute", "description": "Works for `seconds`, then answers",
+            "inputSchema": {"type": "object", "properties": {"seconds": {"type": "number"},
+                "label": {"type": "string"}}}}),
+        ),
+        from(
+            json!({"name": "failing_job", "description": "Fails as a tool after a second",
+            "inputSchema": no_args()}),
+        ),
+        from(
+            json!({"name": "protocol_error_job", "description": "Fails as a protocol error",
+            "inputSchema": no_args()}),
+        ),
+    ]
+}
+
+/// Runs a tasks fixture, or `None` when `request` names none.
+async fn task_fixture(
+    request: &CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> Option<Result<CallToolResponse, McpError>> {
+    let arguments = request.arguments.clone().unwrap_or_default();
+    Some(match request.name.as_ref() {
+        "greet" => Ok(text(&format!("Hello, {}!", arg(request, "name")))),
+        "slow_compute" => {
+            let seconds = arguments
+                .get("seconds")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0)
+                .clamp(0.0, 600.0);
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs_f64(seconds)) => {}
+                () = context.ct.cancelled() => {}
+            }
+            Ok(text(&format!("computed {}", arg(request, "label"))))
+        }
+        "failing_job" => {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Ok(done::<CallToolResult>(json!({"content": [{"type": "text",
+                "text": "the job failed"}], "isError": true}))
+            .into())
+        }
+        "protocol_error_job" => Err(McpError::internal_error("the job broke down", None)),
+        _ => return None,
+    })
 }
 
 fn text(text: &str) -> CallToolResponse {
@@ -247,6 +304,9 @@ async fn call(
 ) -> Option<Result<CallToolResponse, McpError>> {
     if let Some(response) = content(request.name.as_ref()) {
         return Some(Ok(response));
+    }
+    if let Some(response) = task_fixture(request, context).await {
+        return Some(response);
     }
     Some(match request.name.as_ref() {
         "test_tool_with_progress" => Ok(progress(request, context).await),
@@ -714,6 +774,18 @@ impl<Below: Handler> Layer<Below> for Fixtures {
     fn capabilities(&self, below: &Below, capabilities: &mut ServerCapabilities) {
         below.capabilities(capabilities);
         capabilities.completions = Some(Default::default());
+        capabilities
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert(rmcp::model::TASKS_EXTENSION_ID.into(), Default::default());
+    }
+
+    fn runs_as_task(&self, below: &Below, tool: &str) -> bool {
+        TASK_FIXTURES.contains(&tool) || below.runs_as_task(tool)
+    }
+
+    fn requires_task(&self, below: &Below, tool: &str) -> bool {
+        tool == "failing_job" || below.requires_task(tool)
     }
 
     fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {

@@ -39,6 +39,18 @@ pub(crate) trait Handler: Send + Sync + 'static {
         session: &Session,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send;
 
+    /// Whether a call to `tool` runs as a task for clients that use tasks (it may take long).
+    fn runs_as_task(&self, tool: &str) -> bool {
+        let _ = tool;
+        false
+    }
+
+    /// Whether `tool` runs only as a task: clients that do not use tasks cannot call it.
+    fn requires_task(&self, tool: &str) -> bool {
+        let _ = tool;
+        false
+    }
+
     fn resources(&self) -> ListResourcesResult {
         ListResourcesResult {
             ttl_ms: Some(LIST_TTL_MS),
@@ -141,6 +153,14 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
         below.call_tool(request, context, session)
     }
 
+    fn runs_as_task(&self, below: &Below, tool: &str) -> bool {
+        below.runs_as_task(tool)
+    }
+
+    fn requires_task(&self, below: &Below, tool: &str) -> bool {
+        below.requires_task(tool)
+    }
+
     fn resources(&self, below: &Below) -> ListResourcesResult {
         below.resources()
     }
@@ -206,12 +226,28 @@ pub(crate) struct ListScope<'a> {
 
 /// What one client session asked for that changes what it sees: the toolsets it switched on.
 /// Only 2025-11-25 sessions keep any; a 2026-07-28 request carries no session.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Session {
+    /// Tells this session from every other of the process (its tasks are its own).
+    id: u64,
     toolsets: Mutex<BTreeSet<&'static str>>,
 }
 
+impl Default for Session {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        Session {
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            toolsets: Mutex::default(),
+        }
+    }
+}
+
 impl Session {
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     /// The toolsets switched on, in name order.
     pub(crate) fn toolsets(&self) -> Vec<&'static str> {
         self.toolsets
@@ -257,6 +293,14 @@ impl<L: Layer<Below>, Below: Handler> Handler for Stacked<L, Below> {
         session: &Session,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send {
         self.layer.call_tool(&self.below, request, context, session)
+    }
+
+    fn runs_as_task(&self, tool: &str) -> bool {
+        self.layer.runs_as_task(&self.below, tool)
+    }
+
+    fn requires_task(&self, tool: &str) -> bool {
+        self.layer.requires_task(&self.below, tool)
     }
 
     fn resources(&self) -> ListResourcesResult {

@@ -12,6 +12,7 @@ pub(crate) mod layer;
 mod malformed;
 pub(crate) mod sessions;
 mod stdio;
+pub(crate) mod tasks;
 pub(crate) mod tools;
 pub(crate) mod views;
 
@@ -19,12 +20,13 @@ use std::sync::Arc;
 
 #[allow(deprecated)] // LoggingLevel, SetLevelRequestParams: see `set_level`
 use rmcp::model::{
-    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
-    CompleteResult, ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams,
-    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ResourceContents, ServerCapabilities,
-    ServerConfig, SetLevelRequestParams, SubscribeRequestParams, UnsubscribeRequestParams,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams,
+    CompleteRequestParams, CompleteResult, ContentBlock, CustomRequest, CustomResult,
+    GetPromptRequestParams, GetPromptResponse, GetTaskParams, GetTaskResult, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    LoggingLevel, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
+    ResourceContents, ServerCapabilities, ServerConfig, SetLevelRequestParams,
+    SubscribeRequestParams, UnsubscribeRequestParams, UpdateTaskParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -54,6 +56,8 @@ pub(crate) struct McpServer<H> {
     log_filter: Option<crate::logging::LevelHandle>,
     /// The client session this copy serves (a fresh one per HTTP session).
     session: Arc<Session>,
+    /// The tasks of every session.
+    tasks: Arc<tasks::Tasks>,
 }
 
 impl<H> Clone for McpServer<H> {
@@ -63,6 +67,7 @@ impl<H> Clone for McpServer<H> {
             handler: self.handler.clone(),
             log_filter: self.log_filter.clone(),
             session: self.session.clone(),
+            tasks: self.tasks.clone(),
         }
     }
 }
@@ -95,6 +100,42 @@ pub(crate) fn is_stateless(context: &RequestContext<RoleServer>) -> bool {
 }
 
 impl<H: Handler> McpServer<H> {
+    /// Runs a call as a task: answers with the task at once and records the outcome when the
+    /// work ends. The work outlives the request, so it has its own cancellation, which
+    /// `tasks/cancel` triggers.
+    fn start_task(
+        &self,
+        request: CallToolRequestParams,
+        mut context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let owner = tasks::owner(&context, &self.session);
+        let (created, cancel) = self.tasks.create(&owner)?;
+        let id = created.task.task_id.clone();
+        context.ct = cancel;
+        context.extensions.insert(tasks::InTask {
+            tasks: self.tasks.clone(),
+            id: id.clone(),
+        });
+        let (handler, session, tasks) = (
+            self.handler.clone(),
+            self.session.clone(),
+            self.tasks.clone(),
+        );
+        tokio::spawn(async move {
+            let work =
+                tokio::spawn(async move { handler.call_tool(request, context, &session).await });
+            let outcome = work.await.map_err(|e| {
+                if e.is_panic() {
+                    "it crashed".to_string()
+                } else {
+                    "it was stopped".to_string()
+                }
+            });
+            tasks.finish(&id, tasks::payload(outcome));
+        });
+        Ok(CallToolResponse::Task(created))
+    }
+
     pub(crate) fn new(
         connector: &'static Connector,
         handler: H,
@@ -105,6 +146,7 @@ impl<H: Handler> McpServer<H> {
             handler: Arc::new(handler),
             log_filter,
             session: Arc::new(Session::default()),
+            tasks: Arc::default(),
         }
     }
 
@@ -260,9 +302,54 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let uses_tasks = tasks::client_uses_tasks(&context);
+        if uses_tasks && self.handler.runs_as_task(&request.name) {
+            return self.start_task(request, context);
+        }
+        if !uses_tasks && self.handler.requires_task(&request.name) {
+            return Err(McpError::missing_required_client_capability(
+                rmcp::model::ClientCapabilities::builder()
+                    .enable_tasks()
+                    .build(),
+            ));
+        }
         self.handler
             .call_tool(request, context, &self.session)
             .await
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, McpError> {
+        let owner = tasks::owner(&context, &self.session);
+        self.tasks.get(&request.task_id, &owner)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let owner = tasks::owner(&context, &self.session);
+        self.tasks.cancel(&request.task_id, &owner)
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let owner = tasks::owner(&context, &self.session);
+        self.tasks.get(&request.task_id, &owner)?;
+        Err(McpError::invalid_params(
+            format!(
+                "task `{}` asked for no input: this connector's tasks never do",
+                request.task_id
+            ),
+            None,
+        ))
     }
 
     async fn list_prompts(

@@ -13,6 +13,7 @@ use tracing::info;
 
 use super::confirm::{Confirmation, confirmation};
 use super::layer::{Handler, ListScope, Session};
+use super::tasks::InTask;
 use super::to_result;
 use crate::accepted::Progress;
 use crate::engine::Engine;
@@ -74,6 +75,21 @@ impl ConnectorTools {
 }
 
 impl Handler for ConnectorTools {
+    fn capabilities(&self, capabilities: &mut rmcp::model::ServerCapabilities) {
+        if self.engine.connector.tools.iter().any(|t| t.long_running) {
+            capabilities
+                .extensions
+                .get_or_insert_with(Default::default)
+                .insert(rmcp::model::TASKS_EXTENSION_ID.into(), Default::default());
+        }
+    }
+
+    fn runs_as_task(&self, tool: &str) -> bool {
+        self.engine
+            .tool_index(tool)
+            .is_some_and(|i| self.engine.connector.tools[i].long_running)
+    }
+
     fn tools(&self, _scope: ListScope<'_>) -> Arc<[McpTool]> {
         self.listed.get_or_init(|| self.list()).clone()
     }
@@ -126,6 +142,9 @@ impl Handler for ConnectorTools {
 
 /// Progress notifications to the client, when its request carries a progress token.
 fn progress(request: &CallToolRequestParams, context: &RequestContext<RoleServer>) -> Progress {
+    if let Some(InTask { tasks, id }) = context.extensions.get::<InTask>().cloned() {
+        return Progress::to(move |_, message| tasks.report(&id, message));
+    }
     let token = request
         .meta
         .as_ref()
