@@ -92,6 +92,10 @@ impl EnvNames {
     pub fn concurrency(&self) -> String {
         self.var("CONCURRENCY")
     }
+    /// The Redis that replicas share their MCP tasks through.
+    pub fn tasks_redis_url(&self) -> String {
+        self.var("TASKS_REDIS_URL")
+    }
     /// The stderr log filter.
     pub fn log(&self) -> String {
         self.var("LOG")
@@ -303,6 +307,10 @@ impl EnvNames {
                 format!(
                     "with --http: seconds an MCP session may go without a message before it is closed (default {DEFAULT_SESSION_IDLE_SECS})"
                 ),
+            ),
+            plain(
+                self.tasks_redis_url(),
+                "with --http: the Redis (`redis://host:6379/0`, `rediss://` for TLS) through which replicas share MCP tasks, so any of them answers for a task another started (default: each process keeps its own, in memory)".to_string(),
             ),
         ]
     }

@@ -118,6 +118,14 @@ fn start(
         .map_err(Error::Runtime)?;
     let engine = Arc::new(engine::Engine::new(connector, config, hooks)?);
     let tools = ConnectorTools::new(engine.clone());
+    let tasks = Arc::new(match &engine.config.tasks_redis_url {
+        Some(url) => mcp::tasks::Tasks::new(
+            runtime
+                .block_on(mcp::tasks::Store::redis(url, connector.name))
+                .map_err(|e| Error::variable(engine.config.names.tasks_redis_url(), e))?,
+        ),
+        None => mcp::tasks::Tasks::default(),
+    });
     #[cfg(feature = "conformance-fixtures")]
     if let cli::Mode::Http {
         conformance_fixtures: true,
@@ -125,13 +133,13 @@ fn start(
     } = &mode
     {
         let fixtures = Stacked::new(mcp::fixtures::Fixtures::new(), tools);
-        let server = McpServer::new(connector, fixtures, log_filter);
+        let server = McpServer::new(connector, fixtures, log_filter, tasks);
         return runtime.block_on(serve(server, engine, mode));
     }
     match engine.config.listing {
         table::Listing::Full => {
             let views = Stacked::new(mcp::views::Views::new(connector), tools);
-            let server = McpServer::new(connector, views, log_filter);
+            let server = McpServer::new(connector, views, log_filter, tasks);
             runtime.block_on(serve(server, engine, mode))
         }
         table::Listing::Catalog => {
@@ -140,7 +148,7 @@ fn start(
                 mcp::views::Views::new(connector),
                 Stacked::new(catalog, tools),
             );
-            let server = McpServer::new(connector, views, log_filter);
+            let server = McpServer::new(connector, views, log_filter, tasks);
             runtime.block_on(serve(server, engine, mode))
         }
     }

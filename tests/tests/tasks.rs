@@ -218,3 +218,137 @@ async fn a_session_never_sees_another_session_s_task() {
         "the owner's task completes for its owner"
     );
 }
+
+/// A `redis-server` (Debian's) on a free loopback port, without persistence; killed on drop.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server runs: run scripts/install-test-deps");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Redis {
+            child,
+            url: format!("redis://127.0.0.1:{port}/0"),
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A stateless (2026-07-28) request that uses tasks.
+async fn stateless(
+    http: &reqwest::Client,
+    url: &str,
+    id: u64,
+    method: &str,
+    params: Value,
+) -> Value {
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities":
+            {"extensions": {"io.modelcontextprotocol/tasks": {}}}});
+    let mut request = http
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method);
+    // The HTTP header names what the request is about: the tool, or the task.
+    if let Some(name) = params["name"].as_str().or(params["taskId"].as_str()) {
+        request = request.header("mcp-name", name);
+    }
+    let text = request
+        .json(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    answer(&text)
+}
+
+#[tokio::test]
+async fn replicas_sharing_redis_answer_for_each_other_s_tasks() {
+    let redis = Redis::start();
+    let quick = archiving_api(Duration::from_millis(300)).await;
+    let mut shared = env(&quick);
+    shared.push(("SHOP_TASKS_REDIS_URL", redis.url.clone()));
+    let one = start_connector("shop", &["--http", "127.0.0.1:0"], &shared).await;
+    let two = start_connector("shop", &["--http", "127.0.0.1:0"], &shared).await;
+    let http = reqwest::Client::new();
+    let call = json!({"name": "shop_archive_order", "arguments": {"orderId": ORDER}});
+
+    // Created on one, polled and fetched on the other.
+    let created = stateless(&http, &one.url, 1, "tools/call", call.clone()).await;
+    let id = created["result"]["taskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a task: {created}"))
+        .to_string();
+    let mut done = Value::Null;
+    for n in 0..100 {
+        let got = stateless(&http, &two.url, 2 + n, "tasks/get", json!({"taskId": id})).await;
+        if got["result"]["status"] == "completed" {
+            done = got;
+            break;
+        }
+        assert_eq!(got["result"]["status"], "working", "{got}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        done["result"]["result"]["structuredContent"]["id"], ORDER,
+        "the other replica gives the result: {done}"
+    );
+
+    // Created on one, cancelled through the other: the first stops its upstream request.
+    let slow = archiving_api(Duration::from_secs(30)).await;
+    let mut shared = env(&slow);
+    shared.push(("SHOP_TASKS_REDIS_URL", redis.url.clone()));
+    let three = start_connector("shop", &["--http", "127.0.0.1:0"], &shared).await;
+    let created = stateless(&http, &three.url, 200, "tools/call", call).await;
+    let id = created["result"]["taskId"].as_str().unwrap().to_string();
+    for _ in 0..100 {
+        if slow.most_at_once() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let ack = stateless(&http, &two.url, 201, "tasks/cancel", json!({"taskId": id})).await;
+    assert!(ack.get("error").is_none(), "{ack}");
+    let got = stateless(&http, &three.url, 202, "tasks/get", json!({"taskId": id})).await;
+    assert_eq!(got["result"]["status"], "cancelled", "{got}");
+    for _ in 0..100 {
+        if slow.aborted() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        slow.aborted(),
+        1,
+        "the replica running it dropped the request"
+    );
+}

@@ -103,13 +103,19 @@ impl<H: Handler> McpServer<H> {
     /// Runs a call as a task: answers with the task at once and records the outcome when the
     /// work ends. The work outlives the request, so it has its own cancellation, which
     /// `tasks/cancel` triggers.
-    fn start_task(
+    async fn start_task(
         &self,
         request: CallToolRequestParams,
         mut context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let owner = tasks::owner(&context, &self.session);
-        let (created, cancel) = self.tasks.create(&owner)?;
+        let (created, cancel) = self.tasks.create(&owner).await?;
+        let watching = (
+            self.tasks.clone(),
+            created.task.task_id.clone(),
+            cancel.clone(),
+        );
+        tokio::spawn(async move { watching.0.watch(&watching.1, watching.2).await });
         let id = created.task.task_id.clone();
         context.ct = cancel;
         context.extensions.insert(tasks::InTask {
@@ -131,7 +137,7 @@ impl<H: Handler> McpServer<H> {
                     "it was stopped".to_string()
                 }
             });
-            tasks.finish(&id, tasks::payload(outcome));
+            tasks.finish(&id, tasks::payload(outcome)).await;
         });
         Ok(CallToolResponse::Task(created))
     }
@@ -140,13 +146,14 @@ impl<H: Handler> McpServer<H> {
         connector: &'static Connector,
         handler: H,
         log_filter: Option<crate::logging::LevelHandle>,
+        tasks: Arc<tasks::Tasks>,
     ) -> McpServer<H> {
         McpServer {
             connector,
             handler: Arc::new(handler),
             log_filter,
             session: Arc::new(Session::default()),
-            tasks: Arc::default(),
+            tasks,
         }
     }
 
@@ -304,7 +311,7 @@ impl<H: Handler> ServerHandler for McpServer<H> {
     ) -> Result<CallToolResponse, McpError> {
         let uses_tasks = tasks::client_uses_tasks(&context);
         if uses_tasks && self.handler.runs_as_task(&request.name) {
-            return self.start_task(request, context);
+            return self.start_task(request, context).await;
         }
         if !uses_tasks && self.handler.requires_task(&request.name) {
             return Err(McpError::missing_required_client_capability(
@@ -324,7 +331,7 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, McpError> {
         let owner = tasks::owner(&context, &self.session);
-        self.tasks.get(&request.task_id, &owner)
+        self.tasks.get(&request.task_id, &owner).await
     }
 
     async fn cancel_task(
@@ -333,7 +340,7 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         let owner = tasks::owner(&context, &self.session);
-        self.tasks.cancel(&request.task_id, &owner)
+        self.tasks.cancel(&request.task_id, &owner).await
     }
 
     async fn update_task(
@@ -342,7 +349,7 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         let owner = tasks::owner(&context, &self.session);
-        self.tasks.get(&request.task_id, &owner)?;
+        self.tasks.get(&request.task_id, &owner).await?;
         Err(McpError::invalid_params(
             format!(
                 "task `{}` asked for no input: this connector's tasks never do",

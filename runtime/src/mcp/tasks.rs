@@ -2,9 +2,11 @@
 //! from a client that declared the extension returns a task at once and runs on; the client
 //! polls `tasks/get`, which inlines the result when it is done, and may `tasks/cancel` it. Each
 //! task belongs to its caller — the subject of its OAuth token, else its session — and answers
-//! no one else (an unknown task and another's look the same). Tasks live in memory for
-//! `TTL` after they are created; each caller may hold `MAX_PER_CALLER` at once. On shutdown,
-//! running tasks are cancelled with the process: their upstream requests are dropped.
+//! no one else (an unknown task and another's look the same). Tasks are kept for `TTL` after
+//! they are created; each caller may hold `MAX_PER_CALLER` at once. Their records live in a
+//! [`Store`]: this process's memory, or a Redis the replicas share, so any replica answers for
+//! a task another runs (and a cancel reaches the replica running it, which watches the record).
+//! On shutdown, the work a process runs ends with it: its upstream requests are dropped.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -17,8 +19,8 @@ use rmcp::model::{
     TaskStatus,
 };
 use rmcp::service::RequestContext;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::layer::Session;
@@ -32,18 +34,65 @@ const POLL_INTERVAL_MS: u64 = 1000;
 /// Tasks one caller may hold at once (running or finished, until they expire).
 pub(crate) const MAX_PER_CALLER: usize = 64;
 
-/// The tasks of this process.
-#[derive(Default)]
+/// The tasks: their records in a [`Store`], and the work this process runs for them.
 pub(crate) struct Tasks {
-    entries: Mutex<HashMap<String, Entry>>,
+    store: Store,
+    /// The work this process runs, by task: cancelling a token stops its work.
+    running: Mutex<HashMap<String, CancellationToken>>,
 }
 
-struct Entry {
+impl Default for Tasks {
+    fn default() -> Self {
+        Tasks::new(Store::Memory(Mutex::default()))
+    }
+}
+
+/// One task as stored: whose it is, until when it is kept, and its state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Record {
     owner: String,
+    /// Milliseconds since the Unix epoch.
+    expires_at: u64,
     task: Task,
-    payload: TaskPayload,
-    expires: Instant,
-    cancel: CancellationToken,
+    outcome: Outcome,
+}
+
+/// [`TaskPayload`] as it is stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub(crate) enum Outcome {
+    Working,
+    Completed { result: JsonObject },
+    Failed { error: JsonObject },
+    Cancelled,
+}
+
+impl Outcome {
+    fn of(payload: TaskPayload) -> Outcome {
+        match payload {
+            TaskPayload::Completed { result } => Outcome::Completed { result },
+            TaskPayload::Failed { error } => Outcome::Failed { error },
+            TaskPayload::Cancelled => Outcome::Cancelled,
+            _ => Outcome::Working,
+        }
+    }
+
+    fn payload(&self) -> TaskPayload {
+        match self {
+            Outcome::Working => TaskPayload::Working,
+            Outcome::Completed { result } => TaskPayload::Completed {
+                result: result.clone(),
+            },
+            Outcome::Failed { error } => TaskPayload::Failed {
+                error: error.clone(),
+            },
+            Outcome::Cancelled => TaskPayload::Cancelled,
+        }
+    }
+
+    fn is_terminal(&self) -> bool {
+        !matches!(self, Outcome::Working)
+    }
 }
 
 /// Marks a call that runs as a task: its progress becomes the task's status message.
@@ -88,99 +137,272 @@ fn unknown(task_id: &str) -> McpError {
     )
 }
 
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 impl Tasks {
+    pub(crate) fn new(store: Store) -> Tasks {
+        Tasks {
+            store,
+            running: Mutex::default(),
+        }
+    }
+
     /// A new working task for `owner`, and the token that cancels its work; refused when the
     /// owner holds too many.
-    pub(crate) fn create(
+    pub(crate) async fn create(
         &self,
         owner: &str,
     ) -> Result<(CreateTaskResult, CancellationToken), McpError> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let now_instant = Instant::now();
-        entries.retain(|_, e| e.expires > now_instant);
-        let held = entries.values().filter(|e| e.owner == owner).count();
-        if held >= MAX_PER_CALLER {
-            return Err(McpError::invalid_request(
-                format!(
-                    "this caller holds {held} tasks, the most it may; wait for some to expire ({} min after they started) or cancel them",
-                    TTL.as_secs() / 60
-                ),
-                None,
-            ));
-        }
         let id = uuid::Uuid::new_v4().to_string();
         let stamp = now();
         let task = Task::new(&id, TaskStatus::Working, &stamp, &stamp)
             .with_ttl_ms(TTL.as_millis() as u64)
             .with_poll_interval_ms(POLL_INTERVAL_MS);
+        let record = Record {
+            owner: owner.to_string(),
+            expires_at: unix_ms() + TTL.as_millis() as u64,
+            task: task.clone(),
+            outcome: Outcome::Working,
+        };
+        let held = self.store.insert(&id, &record).await?;
+        if held > MAX_PER_CALLER {
+            self.store.remove(&id, owner).await;
+            return Err(McpError::invalid_request(
+                format!(
+                    "this caller holds {MAX_PER_CALLER} tasks, the most it may; wait for some to expire ({} min after they started) or cancel them",
+                    TTL.as_secs() / 60
+                ),
+                None,
+            ));
+        }
         let cancel = CancellationToken::new();
-        entries.insert(
-            id,
-            Entry {
-                owner: owner.to_string(),
-                task: task.clone(),
-                payload: TaskPayload::Working,
-                expires: now_instant + TTL,
-                cancel: cancel.clone(),
-            },
-        );
+        self.lock_running().insert(id, cancel.clone());
         Ok((CreateTaskResult::new(task), cancel))
     }
 
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Records how the task's work ended; a cancelled task stays cancelled.
-    pub(crate) fn finish(&self, task_id: &str, payload: TaskPayload) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = entries.get_mut(task_id) {
-            if entry.payload.status().is_terminal() {
-                return;
-            }
-            entry.payload = payload;
-            entry.task.status = entry.payload.status();
-            entry.task.last_updated_at = now();
-        }
+    pub(crate) async fn finish(&self, task_id: &str, payload: TaskPayload) {
+        self.lock_running().remove(task_id);
+        let outcome = Outcome::of(payload);
+        self.store
+            .update(task_id, |record| {
+                record.task.status = outcome.payload().status();
+                record.outcome = outcome.clone();
+            })
+            .await;
     }
 
     /// Records progress on a working task, as its status message.
-    pub(crate) fn report(&self, task_id: &str, message: String) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(entry) = entries.get_mut(task_id)
-            && !entry.payload.status().is_terminal()
-        {
-            entry.task.status_message = Some(message);
-            entry.task.last_updated_at = now();
-        }
+    pub(crate) async fn report(&self, task_id: &str, message: String) {
+        self.store
+            .update(task_id, |record| {
+                record.task.status_message = Some(message.clone())
+            })
+            .await;
+    }
+
+    /// The task's record, when it is `owner`'s and not expired.
+    async fn owned(&self, task_id: &str, owner: &str) -> Result<Record, McpError> {
+        self.store
+            .load(task_id)
+            .await
+            .filter(|r| r.owner == owner && r.expires_at > unix_ms())
+            .ok_or_else(|| unknown(task_id))
     }
 
     /// `tasks/get`: the task of `owner`, its result inlined once there is one.
-    pub(crate) fn get(&self, task_id: &str, owner: &str) -> Result<GetTaskResult, McpError> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries
-            .get(task_id)
-            .filter(|e| e.owner == owner && e.expires > Instant::now())
-            .ok_or_else(|| unknown(task_id))?;
+    pub(crate) async fn get(&self, task_id: &str, owner: &str) -> Result<GetTaskResult, McpError> {
+        let record = self.owned(task_id, owner).await?;
         Ok(GetTaskResult::new(DetailedTask::new(
-            entry.task.clone(),
-            entry.payload.clone(),
+            record.task,
+            record.outcome.payload(),
         )))
     }
 
-    /// `tasks/cancel`: stops a working task of `owner` (its upstream request is dropped); a
-    /// finished one is left as it is.
-    pub(crate) fn cancel(&self, task_id: &str, owner: &str) -> Result<(), McpError> {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries
-            .get_mut(task_id)
-            .filter(|e| e.owner == owner && e.expires > Instant::now())
-            .ok_or_else(|| unknown(task_id))?;
-        if !entry.payload.status().is_terminal() {
-            entry.cancel.cancel();
-            entry.payload = TaskPayload::Cancelled;
-            entry.task.status = TaskStatus::Cancelled;
-            entry.task.status_message = Some("cancelled by the client".into());
-            entry.task.last_updated_at = now();
+    /// `tasks/cancel`: stops a working task of `owner` — here, or in the replica that runs it,
+    /// which sees the record change — and leaves a finished one as it is.
+    pub(crate) async fn cancel(&self, task_id: &str, owner: &str) -> Result<(), McpError> {
+        self.owned(task_id, owner).await?;
+        self.store
+            .update(task_id, |record| {
+                record.outcome = Outcome::Cancelled;
+                record.task.status = TaskStatus::Cancelled;
+                record.task.status_message = Some("cancelled by the client".into());
+            })
+            .await;
+        if let Some(token) = self.lock_running().remove(task_id) {
+            token.cancel();
         }
         Ok(())
     }
+
+    /// Stops this process's work on `task_id` once its record says it was cancelled (by
+    /// another replica); ends when the work does.
+    pub(crate) async fn watch(&self, task_id: &str, work: CancellationToken) {
+        if matches!(self.store, Store::Memory(_)) {
+            return;
+        }
+        while !work.is_cancelled() {
+            tokio::time::sleep(WATCH_INTERVAL).await;
+            let Some(record) = self.store.load(task_id).await else {
+                return;
+            };
+            if matches!(record.outcome, Outcome::Cancelled) {
+                work.cancel();
+            }
+            if record.outcome.is_terminal() {
+                return;
+            }
+        }
+    }
+}
+
+/// How often a replica looks whether another cancelled a task it runs.
+const WATCH_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Where task records live: this process's memory, or a Redis the replicas share.
+pub(crate) enum Store {
+    Memory(Mutex<HashMap<String, Record>>),
+    Redis {
+        connection: redis::aio::ConnectionManager,
+        /// Keys start with it: `mcpgen:CONNECTOR:`.
+        prefix: String,
+    },
+}
+
+/// Changes a record unless the task has ended: a result never replaces a cancellation.
+const UPDATE_UNLESS_ENDED: &str = r"
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+if cjson.decode(current)['outcome']['status'] ~= 'working' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+return 1
+";
+
+impl Store {
+    /// The shared store at `url`, for `connector`'s tasks.
+    pub(crate) async fn redis(url: &str, connector: &str) -> Result<Store, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("the tasks' Redis: {e}"))?;
+        let connection = redis::aio::ConnectionManager::new(client)
+            .await
+            .map_err(|e| format!("the tasks' Redis does not answer: {e}"))?;
+        Ok(Store::Redis {
+            connection,
+            prefix: format!("mcpgen:{connector}:"),
+        })
+    }
+
+    fn lock(
+        map: &Mutex<HashMap<String, Record>>,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
+        map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores a new record; how many unexpired tasks its owner now holds.
+    async fn insert(&self, id: &str, record: &Record) -> Result<usize, McpError> {
+        let now = unix_ms();
+        match self {
+            Store::Memory(map) => {
+                let mut map = Self::lock(map);
+                map.retain(|_, r| r.expires_at > now);
+                map.insert(id.to_string(), record.clone());
+                Ok(map.values().filter(|r| r.owner == record.owner).count())
+            }
+            Store::Redis { connection, prefix } => {
+                let mut con = connection.clone();
+                let owned = format!("{prefix}owner:{}", record.owner);
+                let json = serde_json::to_string(record).unwrap_or_default();
+                let ttl = TTL.as_millis() as u64;
+                let (_, _, held, _): ((), (), usize, ()) = redis::pipe()
+                    .set_options(
+                        format!("{prefix}task:{id}"),
+                        json,
+                        redis::SetOptions::default().with_expiration(redis::SetExpiry::PX(ttl)),
+                    )
+                    .zrembyscore(&owned, 0, now)
+                    .zadd(&owned, id, record.expires_at)
+                    .ignore()
+                    .zcard(&owned)
+                    .pexpire(&owned, ttl as i64)
+                    .query_async(&mut con)
+                    .await
+                    .map_err(store_error)?;
+                Ok(held)
+            }
+        }
+    }
+
+    async fn remove(&self, id: &str, owner: &str) {
+        match self {
+            Store::Memory(map) => {
+                Self::lock(map).remove(id);
+            }
+            Store::Redis { connection, prefix } => {
+                let mut con = connection.clone();
+                let _: Result<(), _> = redis::pipe()
+                    .del(format!("{prefix}task:{id}"))
+                    .zrem(format!("{prefix}owner:{owner}"), id)
+                    .query_async(&mut con)
+                    .await;
+            }
+        }
+    }
+
+    async fn load(&self, id: &str) -> Option<Record> {
+        match self {
+            Store::Memory(map) => Self::lock(map).get(id).cloned(),
+            Store::Redis { connection, prefix } => {
+                let mut con = connection.clone();
+                let json: Option<String> = redis::cmd("GET")
+                    .arg(format!("{prefix}task:{id}"))
+                    .query_async(&mut con)
+                    .await
+                    .ok()?;
+                serde_json::from_str(&json?).ok()
+            }
+        }
+    }
+
+    /// Applies `change` to a working task's record (and stamps it); an ended task is left as
+    /// it is.
+    async fn update(&self, id: &str, change: impl Fn(&mut Record)) {
+        match self {
+            Store::Memory(map) => {
+                if let Some(record) = Self::lock(map).get_mut(id)
+                    && !record.outcome.is_terminal()
+                {
+                    change(record);
+                    record.task.last_updated_at = now();
+                }
+            }
+            Store::Redis { connection, prefix } => {
+                let Some(mut record) = self.load(id).await else {
+                    return;
+                };
+                change(&mut record);
+                record.task.last_updated_at = now();
+                let mut con = connection.clone();
+                let json = serde_json::to_string(&record).unwrap_or_default();
+                let _: Result<i64, _> = redis::Script::new(UPDATE_UNLESS_ENDED)
+                    .key(format!("{prefix}task:{id}"))
+                    .arg(json)
+                    .invoke_async(&mut con)
+                    .await;
+            }
+        }
+    }
+}
+
+fn store_error(e: redis::RedisError) -> McpError {
+    McpError::internal_error(format!("the task store failed: {e}"), None)
 }
 
 /// How a task's work ended, as its payload: a tool result (an error result included) is
@@ -214,37 +436,42 @@ pub(crate) fn payload(outcome: Result<Result<CallToolResponse, McpError>, String
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_task_answers_its_owner_only_and_cancelling_is_idempotent() {
+    #[tokio::test]
+    async fn a_task_answers_its_owner_only_and_cancelling_is_idempotent() {
         let tasks = Tasks::default();
-        let (created, cancel) = tasks.create("session 1").unwrap();
+        let (created, cancel) = tasks.create("session 1").await.unwrap();
         let id = created.task.task_id.clone();
         assert_eq!(created.task.ttl_ms, Some(TTL.as_millis() as u64));
-        assert!(tasks.get(&id, "session 1").is_ok());
-        let theirs = tasks.get(&id, "session 2").unwrap_err();
-        let none = tasks.get("no-such-task", "session 2").unwrap_err();
+        assert!(tasks.get(&id, "session 1").await.is_ok());
+        let theirs = tasks.get(&id, "session 2").await.unwrap_err();
+        let none = tasks.get("no-such-task", "session 2").await.unwrap_err();
         assert_eq!(theirs.code, none.code, "another's task looks unknown");
-        assert!(tasks.cancel(&id, "session 2").is_err());
+        assert!(tasks.cancel(&id, "session 2").await.is_err());
 
-        tasks.cancel(&id, "session 1").unwrap();
+        tasks.cancel(&id, "session 1").await.unwrap();
         assert!(cancel.is_cancelled());
-        tasks.finish(&id, TaskPayload::Working);
-        let got = tasks.get(&id, "session 1").unwrap();
+        let mut result = JsonObject::new();
+        result.insert("content".into(), json!([]));
+        tasks.finish(&id, TaskPayload::Completed { result }).await;
+        let got = tasks.get(&id, "session 1").await.unwrap();
         assert_eq!(
             got.task.task.status,
             TaskStatus::Cancelled,
             "stays cancelled"
         );
-        tasks.cancel(&id, "session 1").unwrap();
+        tasks.cancel(&id, "session 1").await.unwrap();
     }
 
-    #[test]
-    fn a_caller_holds_a_bounded_number_of_tasks() {
+    #[tokio::test]
+    async fn a_caller_holds_a_bounded_number_of_tasks() {
         let tasks = Tasks::default();
         for _ in 0..MAX_PER_CALLER {
-            tasks.create("subject a").unwrap();
+            tasks.create("subject a").await.unwrap();
         }
-        assert!(tasks.create("subject a").is_err());
-        assert!(tasks.create("subject b").is_ok(), "others are not affected");
+        assert!(tasks.create("subject a").await.is_err());
+        assert!(
+            tasks.create("subject b").await.is_ok(),
+            "others are not affected"
+        );
     }
 }

@@ -143,7 +143,10 @@ impl Handler for ConnectorTools {
 /// Progress notifications to the client, when its request carries a progress token.
 fn progress(request: &CallToolRequestParams, context: &RequestContext<RoleServer>) -> Progress {
     if let Some(InTask { tasks, id }) = context.extensions.get::<InTask>().cloned() {
-        return Progress::to(move |_, message| tasks.report(&id, message));
+        return Progress::to(move |_, message| {
+            let (tasks, id) = (tasks.clone(), id.clone());
+            tokio::spawn(async move { tasks.report(&id, message).await });
+        });
     }
     let token = request
         .meta
