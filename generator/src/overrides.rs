@@ -292,6 +292,10 @@ pub struct ParamOverride {
     pub hidden: bool,
     /// The input's name as the model sees it (the request still uses the spec's name).
     pub rename: Option<String>,
+    /// Mirrors the argument into the MCP request's `Mcp-Param-<header>` HTTP header
+    /// (`x-mcp-header`), so a gateway can route on it (a tenant, a region) without reading the
+    /// body; only for a parameter with a plain value.
+    pub header: Option<String>,
 }
 
 /// An overrides file, read and parsed, with its text kept for error locations.

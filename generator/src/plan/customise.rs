@@ -611,6 +611,54 @@ impl InputEdit<'_> {
                 preset.arg = new.clone();
             }
         }
+        if let Some(header) = &p.header {
+            let name = p.rename.clone().unwrap_or(arg);
+            self.mirror_header(inputs, &name, header)?;
+        }
+        Ok(())
+    }
+
+    /// Marks argument `name` as mirrored into `Mcp-Param-<header>`: a visible argument with a
+    /// plain value, under a header name no other argument of the tool uses.
+    fn mirror_header(&self, inputs: &mut InputSchema, name: &str, header: &str) -> Result<()> {
+        let token = !header.is_empty()
+            && header.len() <= 64
+            && header
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !token {
+            return Err(self.fail(format!(
+                "`header: {header}` is not a header name; use letters, digits and `-` (such as `Tenant-Id`)"
+            )));
+        }
+        let taken = inputs.arguments().any(|(other, schema)| {
+            other != name
+                && schema
+                    .get("x-mcp-header")
+                    .and_then(Value::as_str)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(header))
+        });
+        if taken {
+            return Err(self.fail(format!(
+                "another input of the tool already mirrors `Mcp-Param-{header}`"
+            )));
+        }
+        let Some(schema) = inputs.get_mut(name) else {
+            return Err(self.fail(
+                "a fixed or hidden input is not sent by the client, so it cannot be mirrored into a header".into(),
+            ));
+        };
+        let plain = ["string", "integer", "number", "boolean"]
+            .iter()
+            .any(|t| schema.get("type").and_then(Value::as_str) == Some(*t));
+        if !plain {
+            return Err(self.fail(
+                "only a string, number or boolean input can be mirrored into a header".into(),
+            ));
+        }
+        if let Value::Object(map) = schema {
+            map.insert("x-mcp-header".into(), Value::String(header.to_string()));
+        }
         Ok(())
     }
 
@@ -621,6 +669,12 @@ impl InputEdit<'_> {
         path: &[String],
     ) -> Result<()> {
         let p = self.p;
+        if p.header.is_some() {
+            return Err(self.fail(
+                "`header` mirrors a parameter; a body field cannot be mirrored into a header"
+                    .into(),
+            ));
+        }
         let Some((field, parents)) = path.split_last() else {
             return Err(self.fail("name a body field after `body.`".into()));
         };

@@ -33,6 +33,11 @@ impl InputSchema {
         self.properties.get(name)
     }
 
+    /// Every argument's name and schema, in order.
+    pub fn arguments(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.properties.iter()
+    }
+
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
         self.properties.get_mut(name)
     }

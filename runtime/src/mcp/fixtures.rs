@@ -179,6 +179,10 @@ fn task_tools() -> Vec<McpTool> {
             json!({"name": "protocol_error_job", "description": "Fails as a protocol error",
             "inputSchema": no_args()}),
         ),
+        from(json!({"name": "test_mirrored_header",
+            "description": "Takes a region the client mirrors into Mcp-Param-Region",
+            "inputSchema": {"type": "object", "required": ["region"], "properties":
+                {"region": {"type": "string", "x-mcp-header": "Region"}}}})),
     ]
 }
 
@@ -209,6 +213,7 @@ async fn task_fixture(
             .into())
         }
         "protocol_error_job" => Err(McpError::internal_error("the job broke down", None)),
+        "test_mirrored_header" => Ok(text(&format!("region {}", arg(request, "region")))),
         _ => return None,
     })
 }

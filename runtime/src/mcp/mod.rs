@@ -58,6 +58,8 @@ pub(crate) struct McpServer<H> {
     session: Arc<Session>,
     /// The tasks of every session.
     tasks: Arc<tasks::Tasks>,
+    /// The tools with arguments mirrored into `Mcp-Param-*` headers, by name (built once).
+    mirrored: Arc<std::sync::OnceLock<std::collections::HashMap<String, rmcp::model::Tool>>>,
 }
 
 impl<H> Clone for McpServer<H> {
@@ -68,6 +70,7 @@ impl<H> Clone for McpServer<H> {
             log_filter: self.log_filter.clone(),
             session: self.session.clone(),
             tasks: self.tasks.clone(),
+            mirrored: self.mirrored.clone(),
         }
     }
 }
@@ -90,6 +93,19 @@ impl<H> McpServer<H> {
             self.session.toolsets()
         }
     }
+}
+
+/// Whether an input schema mirrors any argument into an `Mcp-Param-*` header (`x-mcp-header`
+/// on a property, at any depth of `properties`).
+fn mirrors_headers(schema: &serde_json::Map<String, serde_json::Value>) -> bool {
+    schema
+        .get("properties")
+        .and_then(serde_json::Value::as_object)
+        .is_some_and(|properties| {
+            properties.values().any(|p| {
+                p.get("x-mcp-header").is_some() || p.as_object().is_some_and(mirrors_headers)
+            })
+        })
 }
 
 /// Whether the request is of the stateless 2026-07-28 era.
@@ -154,6 +170,7 @@ impl<H: Handler> McpServer<H> {
             log_filter,
             session: Arc::new(Session::default()),
             tasks,
+            mirrored: Arc::default(),
         }
     }
 
@@ -323,6 +340,22 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         self.handler
             .call_tool(request, context, &self.session)
             .await
+    }
+
+    /// The tool rmcp checks a call's `Mcp-Param-*` headers against (SEP-2243): only tools that
+    /// mirror an argument into a header, so other calls skip the lookup.
+    fn get_tool(&self, name: &str) -> Option<rmcp::model::Tool> {
+        self.mirrored
+            .get_or_init(|| {
+                self.handler
+                    .tools(ListScope::default())
+                    .iter()
+                    .filter(|t| mirrors_headers(&t.input_schema))
+                    .map(|t| (t.name.to_string(), t.clone()))
+                    .collect()
+            })
+            .get(name)
+            .cloned()
     }
 
     async fn get_task(
