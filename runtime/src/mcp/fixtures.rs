@@ -158,7 +158,13 @@ fn tools() -> Vec<McpTool> {
 }
 
 /// The tasks suite's fixtures (SEP-2663): one that answers at once, and three that run as tasks.
-const TASK_FIXTURES: [&str; 3] = ["slow_compute", "failing_job", "protocol_error_job"];
+const TASK_FIXTURES: [&str; 5] = [
+    "slow_compute",
+    "failing_job",
+    "protocol_error_job",
+    "confirm_delete",
+    "multi_input",
+];
 
 fn task_tools() -> Vec<McpTool> {
     vec![
@@ -179,11 +185,26 @@ fn task_tools() -> Vec<McpTool> {
             json!({"name": "protocol_error_job", "description": "Fails as a protocol error",
             "inputSchema": no_args()}),
         ),
+        from(
+            json!({"name": "confirm_delete", "description": "Asks before deleting a file",
+            "inputSchema": string_args(&["filename"])}),
+        ),
+        from(
+            json!({"name": "multi_input", "description": "Asks two things at once",
+            "inputSchema": no_args()}),
+        ),
+        from(json!({"name": "test_tool_with_task",
+            "description": "Asks a name, then works on as a task",
+            "inputSchema": no_args()})),
         from(json!({"name": "test_mirrored_header",
             "description": "Takes a region the client mirrors into Mcp-Param-Region",
             "inputSchema": {"type": "object", "required": ["region"], "properties":
                 {"region": {"type": "string", "x-mcp-header": "Region"}}}})),
     ]
+}
+
+fn confirm_schema() -> Value {
+    json!({"type": "object", "properties": {"confirm": {"type": "boolean"}}, "required": ["confirm"]})
 }
 
 /// Runs a tasks fixture, or `None` when `request` names none.
@@ -214,6 +235,38 @@ async fn task_fixture(
         }
         "protocol_error_job" => Err(McpError::internal_error("the job broke down", None)),
         "test_mirrored_header" => Ok(text(&format!("region {}", arg(request, "region")))),
+        "confirm_delete" => Ok(match answered(request, "confirm") {
+            Some(_) => text(&format!("deleted {}", arg(request, "filename"))),
+            None => ask(
+                vec![("confirm", elicit("Delete the file?", confirm_schema()))],
+                None,
+            ),
+        }),
+        "multi_input" => Ok(
+            match (answered(request, "name"), answered(request, "confirm")) {
+                (Some(name), Some(_)) => text(&format!(
+                    "thanks, {}",
+                    name["content"]["name"].as_str().unwrap_or("someone")
+                )),
+                _ => ask(
+                    vec![
+                        ("name", elicit("Your name?", name_schema("name"))),
+                        ("confirm", elicit("Go ahead?", confirm_schema())),
+                    ],
+                    None,
+                ),
+            },
+        ),
+        "test_tool_with_task" => Ok(match answered(request, "user_name") {
+            Some(name) => text(&format!(
+                "Hello, {}!",
+                name["content"]["name"].as_str().unwrap_or("someone")
+            )),
+            None => ask(
+                vec![("user_name", elicit("Your name?", name_schema("name")))],
+                None,
+            ),
+        }),
         _ => return None,
     })
 }
@@ -785,12 +838,15 @@ impl<Below: Handler> Layer<Below> for Fixtures {
             .insert(rmcp::model::TASKS_EXTENSION_ID.into(), Default::default());
     }
 
-    fn runs_as_task(&self, below: &Below, tool: &str) -> bool {
-        TASK_FIXTURES.contains(&tool) || below.runs_as_task(tool)
+    fn runs_as_task(&self, below: &Below, request: &CallToolRequestParams) -> bool {
+        let name = request.name.as_ref();
+        // The MRTR-then-task fixture asks its question first and becomes a task once answered.
+        let answered_first = name == "test_tool_with_task" && request.input_responses.is_some();
+        TASK_FIXTURES.contains(&name) || answered_first || below.runs_as_task(request)
     }
 
-    fn requires_task(&self, below: &Below, tool: &str) -> bool {
-        tool == "failing_job" || below.requires_task(tool)
+    fn requires_task(&self, below: &Below, request: &CallToolRequestParams) -> bool {
+        request.name == "failing_job" || below.requires_task(request)
     }
 
     fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {

@@ -39,15 +39,15 @@ pub(crate) trait Handler: Send + Sync + 'static {
         session: &Session,
     ) -> impl Future<Output = Result<CallToolResponse, McpError>> + Send;
 
-    /// Whether a call to `tool` runs as a task for clients that use tasks (it may take long).
-    fn runs_as_task(&self, tool: &str) -> bool {
-        let _ = tool;
+    /// Whether this call runs as a task for clients that use tasks (it may take long).
+    fn runs_as_task(&self, request: &CallToolRequestParams) -> bool {
+        let _ = request;
         false
     }
 
-    /// Whether `tool` runs only as a task: clients that do not use tasks cannot call it.
-    fn requires_task(&self, tool: &str) -> bool {
-        let _ = tool;
+    /// Whether this call runs only as a task: clients that do not use tasks cannot make it.
+    fn requires_task(&self, request: &CallToolRequestParams) -> bool {
+        let _ = request;
         false
     }
 
@@ -153,12 +153,12 @@ pub(crate) trait Layer<Below: Handler>: Send + Sync + 'static {
         below.call_tool(request, context, session)
     }
 
-    fn runs_as_task(&self, below: &Below, tool: &str) -> bool {
-        below.runs_as_task(tool)
+    fn runs_as_task(&self, below: &Below, request: &CallToolRequestParams) -> bool {
+        below.runs_as_task(request)
     }
 
-    fn requires_task(&self, below: &Below, tool: &str) -> bool {
-        below.requires_task(tool)
+    fn requires_task(&self, below: &Below, request: &CallToolRequestParams) -> bool {
+        below.requires_task(request)
     }
 
     fn resources(&self, below: &Below) -> ListResourcesResult {
@@ -295,12 +295,12 @@ impl<L: Layer<Below>, Below: Handler> Handler for Stacked<L, Below> {
         self.layer.call_tool(&self.below, request, context, session)
     }
 
-    fn runs_as_task(&self, tool: &str) -> bool {
-        self.layer.runs_as_task(&self.below, tool)
+    fn runs_as_task(&self, request: &CallToolRequestParams) -> bool {
+        self.layer.runs_as_task(&self.below, request)
     }
 
-    fn requires_task(&self, tool: &str) -> bool {
-        self.layer.requires_task(&self.below, tool)
+    fn requires_task(&self, request: &CallToolRequestParams) -> bool {
+        self.layer.requires_task(&self.below, request)
     }
 
     fn resources(&self) -> ListResourcesResult {

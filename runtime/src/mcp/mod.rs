@@ -122,17 +122,26 @@ impl<H: Handler> McpServer<H> {
     async fn start_task(
         &self,
         request: CallToolRequestParams,
-        mut context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let owner = tasks::owner(&context, &self.session);
-        let (created, cancel) = self.tasks.create(&owner).await?;
-        let watching = (
-            self.tasks.clone(),
-            created.task.task_id.clone(),
-            cancel.clone(),
-        );
+        let call = tasks::StoredCall::of(&request);
+        let (created, cancel) = self.tasks.create(&owner, call).await?;
+        self.work_on(created.task.task_id.clone(), request, context, cancel);
+        Ok(CallToolResponse::Task(created))
+    }
+
+    /// Runs task `id`'s call in the background, with `cancel` as its cancellation, recording how
+    /// it ends (an answer, a failure, or questions for the client).
+    fn work_on(
+        &self,
+        id: String,
+        request: CallToolRequestParams,
+        mut context: RequestContext<RoleServer>,
+        cancel: CancellationToken,
+    ) {
+        let watching = (self.tasks.clone(), id.clone(), cancel.clone());
         tokio::spawn(async move { watching.0.watch(&watching.1, watching.2).await });
-        let id = created.task.task_id.clone();
         context.ct = cancel;
         context.extensions.insert(tasks::InTask {
             tasks: self.tasks.clone(),
@@ -153,9 +162,8 @@ impl<H: Handler> McpServer<H> {
                     "it was stopped".to_string()
                 }
             });
-            tasks.finish(&id, tasks::payload(outcome)).await;
+            tasks.finish(&id, outcome).await;
         });
-        Ok(CallToolResponse::Task(created))
     }
 
     pub(crate) fn new(
@@ -327,10 +335,10 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let uses_tasks = tasks::client_uses_tasks(&context);
-        if uses_tasks && self.handler.runs_as_task(&request.name) {
+        if uses_tasks && self.handler.runs_as_task(&request) {
             return self.start_task(request, context).await;
         }
-        if !uses_tasks && self.handler.requires_task(&request.name) {
+        if !uses_tasks && self.handler.requires_task(&request) {
             return Err(McpError::missing_required_client_capability(
                 rmcp::model::ClientCapabilities::builder()
                     .enable_tasks()
@@ -382,14 +390,14 @@ impl<H: Handler> ServerHandler for McpServer<H> {
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
         let owner = tasks::owner(&context, &self.session);
-        self.tasks.get(&request.task_id, &owner).await?;
-        Err(McpError::invalid_params(
-            format!(
-                "task `{}` asked for no input: this connector's tasks never do",
-                request.task_id
-            ),
-            None,
-        ))
+        let answered = self
+            .tasks
+            .answer(&request.task_id, &owner, request.input_responses)
+            .await?;
+        if let Some((call, cancel)) = answered {
+            self.work_on(request.task_id, call, context, cancel);
+        }
+        Ok(())
     }
 
     async fn list_prompts(

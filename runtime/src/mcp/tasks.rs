@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use rmcp::ErrorData as McpError;
 use rmcp::RoleServer;
 use rmcp::model::{
-    CallToolResponse, CreateTaskResult, DetailedTask, GetTaskResult, JsonObject, Task, TaskPayload,
-    TaskStatus,
+    CallToolRequestParams, CallToolResponse, CreateTaskResult, DetailedTask, GetTaskResult,
+    InputRequests, InputResponses, JsonObject, Task, TaskPayload, TaskStatus,
 };
 use rmcp::service::RequestContext;
 use serde::{Deserialize, Serialize};
@@ -55,6 +55,38 @@ pub(crate) struct Record {
     expires_at: u64,
     task: Task,
     outcome: Outcome,
+    /// The call the task runs, to run it again with the client's answers when it asks.
+    call: StoredCall,
+}
+
+/// What is needed to call a tool again: its name and arguments, the state it sealed into its
+/// last question, and the answers gathered so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct StoredCall {
+    name: String,
+    arguments: Option<JsonObject>,
+    request_state: Option<String>,
+    answered: InputResponses,
+}
+
+impl StoredCall {
+    pub(crate) fn of(request: &CallToolRequestParams) -> StoredCall {
+        StoredCall {
+            name: request.name.to_string(),
+            arguments: request.arguments.clone(),
+            request_state: request.request_state.clone(),
+            answered: request.input_responses.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The call once more, with every answer gathered.
+    fn again(&self) -> CallToolRequestParams {
+        let mut request = CallToolRequestParams::new(self.name.clone());
+        request.arguments = self.arguments.clone();
+        request.request_state = self.request_state.clone();
+        request.input_responses = Some(self.answered.clone());
+        request
+    }
 }
 
 /// [`TaskPayload`] as it is stored.
@@ -62,6 +94,7 @@ pub(crate) struct Record {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub(crate) enum Outcome {
     Working,
+    InputRequired { input_requests: InputRequests },
     Completed { result: JsonObject },
     Failed { error: JsonObject },
     Cancelled,
@@ -73,6 +106,9 @@ impl Outcome {
             TaskPayload::Completed { result } => Outcome::Completed { result },
             TaskPayload::Failed { error } => Outcome::Failed { error },
             TaskPayload::Cancelled => Outcome::Cancelled,
+            TaskPayload::InputRequired { input_requests } => {
+                Outcome::InputRequired { input_requests }
+            }
             _ => Outcome::Working,
         }
     }
@@ -80,6 +116,9 @@ impl Outcome {
     fn payload(&self) -> TaskPayload {
         match self {
             Outcome::Working => TaskPayload::Working,
+            Outcome::InputRequired { input_requests } => TaskPayload::InputRequired {
+                input_requests: input_requests.clone(),
+            },
             Outcome::Completed { result } => TaskPayload::Completed {
                 result: result.clone(),
             },
@@ -91,7 +130,10 @@ impl Outcome {
     }
 
     fn is_terminal(&self) -> bool {
-        !matches!(self, Outcome::Working)
+        matches!(
+            self,
+            Outcome::Completed { .. } | Outcome::Failed { .. } | Outcome::Cancelled
+        )
     }
 }
 
@@ -156,6 +198,7 @@ impl Tasks {
     pub(crate) async fn create(
         &self,
         owner: &str,
+        call: StoredCall,
     ) -> Result<(CreateTaskResult, CancellationToken), McpError> {
         let id = uuid::Uuid::new_v4().to_string();
         let stamp = now();
@@ -167,6 +210,7 @@ impl Tasks {
             expires_at: unix_ms() + TTL.as_millis() as u64,
             task: task.clone(),
             outcome: Outcome::Working,
+            call,
         };
         let held = self.store.insert(&id, &record).await?;
         if held > MAX_PER_CALLER {
@@ -188,16 +232,68 @@ impl Tasks {
         self.running.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records how the task's work ended; a cancelled task stays cancelled.
-    pub(crate) async fn finish(&self, task_id: &str, payload: TaskPayload) {
+    /// Records how the task's work ended — done, or waiting for the client's answers — and a
+    /// cancelled task stays cancelled.
+    pub(crate) async fn finish(
+        &self,
+        task_id: &str,
+        outcome: Result<Result<CallToolResponse, McpError>, String>,
+    ) {
         self.lock_running().remove(task_id);
-        let outcome = Outcome::of(payload);
+        let (outcome, state) = match outcome {
+            Ok(Ok(CallToolResponse::InputRequired(asked))) => (
+                Outcome::InputRequired {
+                    input_requests: asked.input_requests.unwrap_or_default(),
+                },
+                Some(asked.request_state),
+            ),
+            other => (Outcome::of(payload(other)), None),
+        };
         self.store
             .update(task_id, |record| {
                 record.task.status = outcome.payload().status();
                 record.outcome = outcome.clone();
+                if let Some(state) = &state {
+                    record.call.request_state.clone_from(state);
+                }
             })
             .await;
+    }
+
+    /// `tasks/update`: the client's answers to a task of `owner` that asked; once every question
+    /// is answered, the call to run again and the token that cancels it.
+    pub(crate) async fn answer(
+        &self,
+        task_id: &str,
+        owner: &str,
+        responses: InputResponses,
+    ) -> Result<Option<(CallToolRequestParams, CancellationToken)>, McpError> {
+        let mut record = self.owned(task_id, owner).await?;
+        let Outcome::InputRequired { input_requests } = &mut record.outcome else {
+            return Err(McpError::invalid_params(
+                format!("task `{task_id}` is not waiting for input"),
+                Some(json!({"taskId": task_id})),
+            ));
+        };
+        for (key, response) in responses {
+            if input_requests.remove(&key).is_some() {
+                record.call.answered.insert(key, response);
+            }
+        }
+        let complete = input_requests.is_empty();
+        if complete {
+            record.outcome = Outcome::Working;
+            record.task.status = TaskStatus::Working;
+        }
+        let updated = record.clone();
+        self.store.update(task_id, |r| *r = updated.clone()).await;
+        if !complete {
+            return Ok(None);
+        }
+        let cancel = CancellationToken::new();
+        self.lock_running()
+            .insert(task_id.to_string(), cancel.clone());
+        Ok(Some((record.call.again(), cancel)))
     }
 
     /// Records progress on a working task, as its status message.
@@ -282,7 +378,8 @@ pub(crate) enum Store {
 const UPDATE_UNLESS_ENDED: &str = r"
 local current = redis.call('GET', KEYS[1])
 if not current then return 0 end
-if cjson.decode(current)['outcome']['status'] ~= 'working' then return 0 end
+local status = cjson.decode(current)['outcome']['status']
+if status == 'completed' or status == 'failed' or status == 'cancelled' then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
 return 1
 ";
@@ -439,7 +536,10 @@ mod tests {
     #[tokio::test]
     async fn a_task_answers_its_owner_only_and_cancelling_is_idempotent() {
         let tasks = Tasks::default();
-        let (created, cancel) = tasks.create("session 1").await.unwrap();
+        let (created, cancel) = tasks
+            .create("session 1", StoredCall::default())
+            .await
+            .unwrap();
         let id = created.task.task_id.clone();
         assert_eq!(created.task.ttl_ms, Some(TTL.as_millis() as u64));
         assert!(tasks.get(&id, "session 1").await.is_ok());
@@ -452,7 +552,8 @@ mod tests {
         assert!(cancel.is_cancelled());
         let mut result = JsonObject::new();
         result.insert("content".into(), json!([]));
-        tasks.finish(&id, TaskPayload::Completed { result }).await;
+        let done = CallToolResponse::Complete(serde_json::from_value(json!(result)).unwrap());
+        tasks.finish(&id, Ok(Ok(done))).await;
         let got = tasks.get(&id, "session 1").await.unwrap();
         assert_eq!(
             got.task.task.status,
@@ -463,14 +564,67 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_task_that_asks_resumes_once_every_question_is_answered() {
+        let tasks = Tasks::default();
+        let mut request = CallToolRequestParams::new("deleteOrder");
+        request.arguments = Some(serde_json::from_value(json!({"orderId": "o1"})).unwrap());
+        let (created, _) = tasks
+            .create("session 1", StoredCall::of(&request))
+            .await
+            .unwrap();
+        let id = created.task.task_id;
+        let asked: rmcp::model::InputRequiredResult = serde_json::from_value(json!({
+            "resultType": "input_required", "requestState": "s1", "inputRequests": {
+                "a": {"method": "roots/list"}, "b": {"method": "roots/list"}}}))
+        .unwrap();
+        tasks
+            .finish(&id, Ok(Ok(CallToolResponse::InputRequired(asked))))
+            .await;
+        let got = tasks.get(&id, "session 1").await.unwrap();
+        assert_eq!(got.task.task.status, TaskStatus::InputRequired);
+
+        let one: InputResponses = [("a".to_string(), json!({"roots": []}))].into();
+        assert!(tasks.answer(&id, "session 1", one).await.unwrap().is_none());
+        let got = serde_json::to_value(tasks.get(&id, "session 1").await.unwrap()).unwrap();
+        assert_eq!(
+            got["inputRequests"],
+            json!({"b": {"method": "roots/list"}}),
+            "{got}"
+        );
+        assert!(
+            tasks
+                .answer(&id, "session 2", InputResponses::new())
+                .await
+                .is_err()
+        );
+
+        let two: InputResponses = [("b".to_string(), json!({"roots": []}))].into();
+        let (again, _) = tasks.answer(&id, "session 1", two).await.unwrap().unwrap();
+        assert_eq!(again.name, "deleteOrder");
+        assert_eq!(again.request_state.as_deref(), Some("s1"));
+        assert_eq!(
+            again.input_responses.unwrap().len(),
+            2,
+            "both answers go back"
+        );
+        assert_eq!(again.arguments.unwrap()["orderId"], "o1");
+        let got = tasks.get(&id, "session 1").await.unwrap();
+        assert_eq!(got.task.task.status, TaskStatus::Working);
+    }
+
+    #[tokio::test]
     async fn a_caller_holds_a_bounded_number_of_tasks() {
         let tasks = Tasks::default();
         for _ in 0..MAX_PER_CALLER {
-            tasks.create("subject a").await.unwrap();
+            tasks
+                .create("subject a", StoredCall::default())
+                .await
+                .unwrap();
         }
-        assert!(tasks.create("subject a").await.is_err());
+        let call = StoredCall::default;
+        assert!(tasks.create("subject a", call()).await.is_err());
         assert!(
-            tasks.create("subject b").await.is_ok(),
+            tasks.create("subject b", call()).await.is_ok(),
             "others are not affected"
         );
     }

@@ -84,9 +84,9 @@ impl Handler for ConnectorTools {
         }
     }
 
-    fn runs_as_task(&self, tool: &str) -> bool {
+    fn runs_as_task(&self, request: &CallToolRequestParams) -> bool {
         self.engine
-            .tool_index(tool)
+            .tool_index(&request.name)
             .is_some_and(|i| self.engine.connector.tools[i].long_running)
     }
 
