@@ -316,6 +316,18 @@ impl<'a> Customisation<'a> {
         self.entry(i).is_some_and(|(_, _, t)| t.core)
     }
 
+    /// The schema budget of operation `i`'s tool: its entry's, else the connector's, else the
+    /// defaults ([`super::budget`]).
+    pub fn schema_limits(&self, i: usize) -> Result<crate::inline::Limits> {
+        let connector = self
+            .overrides
+            .and_then(|o| o.spec.connector.schema_budget.as_ref());
+        let tool = self
+            .entry(i)
+            .and_then(|(_, key, t)| Some((key, t.schema_budget.as_ref()?)));
+        super::budget::limits(self.overrides, connector, tool)
+    }
+
     /// The tool name the file chooses for operation `i`.
     pub fn chosen_name(&self, i: usize) -> Option<&'a str> {
         self.entry(i).and_then(|(_, _, t)| t.name.as_deref())
