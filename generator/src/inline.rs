@@ -1,9 +1,10 @@
 //! Inlining `#/$defs/<key>` references into self-contained schemas, because clients and model
 //! providers reject `$ref`. Expansion goes breadth first within [`Limits`]: structure near the
 //! argument is shown before structure deep inside it, recursion stops after a bounded depth,
-//! and a named schema that does not fit stays a typed placeholder with a one-line summary (the
-//! model can still pass the object). [`crate::plan::budget`] reports each placeholder the limits
-//! left and enforces them on the tool as a whole.
+//! and a named schema that does not fit shows only its own fields, or stays a typed placeholder
+//! with a one-line summary (the model can still pass the object). Expansion may reach twice the
+//! byte budget: [`crate::plan::budget`] then trims the deepest structures to fit the tool as a
+//! whole, and reports each placeholder left.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -92,35 +93,50 @@ fn expand(schema: &Value, defs: &Defs, limits: Limits) -> Value {
             *node = open;
             continue;
         }
-        let here = json_len(node);
-        let guess = too_big.get(name).copied().unwrap_or(written);
-        if hole.depth > limits.max_depth || (size + guess).saturating_sub(here) > limits.max_bytes {
+        if hole.depth > limits.max_depth {
             continue;
         }
-        let mut ancestors = hole.ancestors.clone();
-        ancestors.push(name.to_string());
-        let mut path = hole.path.clone();
-        let expanded = walker.walk(target, hole.depth, &ancestors, &mut path);
-        let mut filled = match expanded {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
-        // Keywords beside a `$ref` refine what it points to.
-        filled.extend(hole.siblings.clone());
-        let filled = Value::Object(filled);
-        let filled_len = json_len(&filled);
-        if (size + filled_len).saturating_sub(here) > limits.max_bytes {
+        let here = json_len(node);
+        // One expansion may take the schema past its budget, up to twice it: the budget step
+        // then trims the deepest structures, which keeps more of the shape than refusing the
+        // expansion whole would.
+        let fits = |len: usize, size: usize, room: usize| (size + len).saturating_sub(here) <= room;
+        let room = limits.max_bytes.saturating_mul(2);
+        let guess = too_big.get(name).copied().unwrap_or(written);
+        if fits(guess, size, room) {
+            let mut ancestors = hole.ancestors.clone();
+            ancestors.push(name.to_string());
+            let mut path = hole.path.clone();
+            let expanded = walker.walk(target, hole.depth, &ancestors, &mut path);
+            let mut filled = match expanded {
+                Value::Object(map) => map,
+                _ => Map::new(),
+            };
+            // Keywords beside a `$ref` refine what it points to.
+            filled.extend(hole.siblings.clone());
+            let filled = Value::Object(filled);
+            let filled_len = json_len(&filled);
+            if fits(filled_len, size, room) {
+                size = size + filled_len - here;
+                *node = filled;
+                let depth_of_path = hole.path.len();
+                queue.extend(walker.holes.drain(..).filter(|h| {
+                    // Structure the siblings replaced is gone.
+                    !matches!(h.path.get(depth_of_path), Some(Step::Key(k)) if hole.siblings.contains_key(k))
+                }));
+                continue;
+            }
             too_big.insert(name, filled_len);
             walker.holes.clear();
-            continue;
         }
-        size = size + filled_len - here;
-        *node = filled;
-        let depth_of_path = hole.path.len();
-        queue.extend(walker.holes.drain(..).filter(|h| {
-            // Structure the siblings replaced is gone.
-            !matches!(h.path.get(depth_of_path), Some(Step::Key(k)) if hole.siblings.contains_key(k))
-        }));
+        // Too large whole: its own fields, when they fit, so the model still sees what the
+        // object holds.
+        let flat = Value::Object(shallow(name, target, &hole.siblings, defs));
+        let flat_len = json_len(&flat);
+        if fits(flat_len, size, limits.max_bytes) {
+            size = size + flat_len - here;
+            *node = flat;
+        }
     }
     out
 }
@@ -203,11 +219,10 @@ impl Walker<'_, '_> {
         else {
             return Value::Object(out);
         };
-        let mut node = match self.defs.get(key) {
-            Some((name, target, _)) => placeholder(Some(name), target),
-            None => Map::new(),
+        let node = match self.defs.get(key) {
+            Some((name, target, _)) => refined(placeholder(Some(name), target), &out),
+            None => out.clone(),
         };
-        node.extend(out.clone());
         self.holes.push(Hole {
             path: path.clone(),
             key: key.to_string(),
@@ -258,6 +273,90 @@ pub fn placeholder(name: Option<&str>, schema: &Value) -> Map<String, Value> {
     out.insert("description".into(), Value::String(summary(name, schema)));
     out.insert("$comment".into(), COLLAPSED.into());
     out
+}
+
+/// A placeholder refined by the keywords beside its `$ref`: a description there says what the
+/// field is for and goes first, the summary after it; the mark stays, so the placeholder is
+/// reported whatever the spec's own `$comment`.
+fn refined(mut node: Map<String, Value>, siblings: &Map<String, Value>) -> Map<String, Value> {
+    let summary = node
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    node.extend(siblings.clone());
+    if let Some(said) = siblings.get("description").and_then(Value::as_str) {
+        let said = said.trim_end();
+        let stop = if said.ends_with(['.', '!', '?']) {
+            ""
+        } else {
+            "."
+        };
+        node.insert(
+            "description".into(),
+            format!("{said}{stop} {summary}").into(),
+        );
+    }
+    node.insert("$comment".into(), COLLAPSED.into());
+    node
+}
+
+/// `target` (the named schema `name`) one level deep: its keywords, with every schema inside
+/// it that holds structure, or names another, as a placeholder. Refined by `siblings`.
+fn shallow(
+    name: &str,
+    target: &Value,
+    siblings: &Map<String, Value>,
+    defs: &Defs,
+) -> Map<String, Value> {
+    let Value::Object(map) = target else {
+        return refined(placeholder(Some(name), target), siblings);
+    };
+    let stub = |schema: &Value| -> Value {
+        let named = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            .and_then(|key| defs.get(key));
+        match (named, schema) {
+            (Some((name, target, _)), Value::Object(beside)) => {
+                let mut beside = beside.clone();
+                beside.remove("$ref");
+                Value::Object(refined(placeholder(Some(name), target), &beside))
+            }
+            _ if is_compound(schema) => Value::Object(placeholder(None, schema)),
+            _ => schema.clone(),
+        }
+    };
+    let mut out = Map::new();
+    for (key, child) in map {
+        let converted = match child {
+            _ if key == "$ref" || key == "$defs" => continue,
+            _ if SCHEMA_KEYWORDS.contains(&key.as_str()) => stub(child),
+            Value::Array(items) if SCHEMA_ARRAY_KEYWORDS.contains(&key.as_str()) => {
+                Value::Array(items.iter().map(stub).collect())
+            }
+            Value::Object(m) if SCHEMA_MAP_KEYWORDS.contains(&key.as_str()) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), stub(v))).collect())
+            }
+            _ => child.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    out.extend(siblings.clone());
+    out
+}
+
+/// Whether `schema` holds other schemas (and so has structure a placeholder can stand for).
+pub fn is_compound(schema: &Value) -> bool {
+    let Value::Object(map) = schema else {
+        return false;
+    };
+    map.iter().any(|(k, v)| {
+        SCHEMA_KEYWORDS.contains(&k.as_str()) && v.is_object()
+            || SCHEMA_ARRAY_KEYWORDS.contains(&k.as_str())
+            || SCHEMA_MAP_KEYWORDS.contains(&k.as_str())
+    })
 }
 
 /// The open end of a recursion: the type, and a description that says what it is.
@@ -486,17 +585,19 @@ mod tests {
             detail["description"],
             "`Detail`: An object with 1 fields (text), not shown here to keep this tool's schema small: pass it as the API documents it."
         );
-        // Room for both leaves but not for a detail's long text: breadth first, so both leaves.
+        // Room (twice the budget) for both leaves but not for a detail's long text: breadth
+        // first, so both leaves.
         let full = json_len(&expand(&root, &defs, Limits::UNLIMITED));
+        let budget = (full - 500) / 2;
         let out = expand(
             &root,
             &defs,
             Limits {
-                max_bytes: full - 500,
+                max_bytes: budget,
                 max_depth: 10,
             },
         );
-        assert!(json_len(&out) <= full - 500);
+        assert!(json_len(&out) <= 2 * budget);
         assert!(out["properties"]["left"]["properties"]["n"].is_object());
         assert!(out["properties"]["right"]["properties"]["n"].is_object());
         let collapsed = [&out["properties"]["left"], &out["properties"]["right"]]

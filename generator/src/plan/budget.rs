@@ -123,6 +123,19 @@ pub fn fit(inputs: &mut InputSchema, limits: Limits, place: &str) -> Vec<Finding
     findings
 }
 
+/// How many of `path`'s property names lead from `schema` to a placeholder the budget left
+/// (before [`fit`] reports it), when one is on the way: fields inside it cannot be customised.
+pub fn placeholder_on(schema: &Value, path: &[String]) -> Option<usize> {
+    let mut at = schema;
+    for (i, name) in path.iter().enumerate() {
+        if is_placeholder(at) {
+            return Some(i);
+        }
+        at = at.get("properties")?.get(name.as_str())?;
+    }
+    is_placeholder(at).then_some(path.len())
+}
+
 /// A structure with schemas inside it, which a placeholder can stand for.
 struct Node {
     arg: String,
@@ -133,18 +146,6 @@ struct Node {
 
 fn is_placeholder(schema: &Value) -> bool {
     schema.get("$comment").and_then(Value::as_str) == Some(COLLAPSED)
-}
-
-/// Whether `schema` holds other schemas.
-fn is_compound(schema: &Value) -> bool {
-    let Value::Object(map) = schema else {
-        return false;
-    };
-    map.iter().any(|(k, v)| {
-        crate::normalize::SCHEMA_KEYWORDS.contains(&k.as_str()) && v.is_object()
-            || crate::normalize::SCHEMA_ARRAY_KEYWORDS.contains(&k.as_str())
-            || crate::normalize::SCHEMA_MAP_KEYWORDS.contains(&k.as_str())
-    })
 }
 
 /// Calls `visit` for each schema directly inside `map` with its step(s) and whether it is one
@@ -176,7 +177,7 @@ fn children(map: &mut Map<String, Value>, mut visit: impl FnMut(Vec<Step>, bool,
 
 /// Replaces every structure deeper than `max_depth` by a placeholder.
 fn collapse_deeper(schema: &mut Value, depth: usize, max_depth: usize) {
-    if is_placeholder(schema) || !is_compound(schema) {
+    if is_placeholder(schema) || !inline::is_compound(schema) {
         return;
     }
     if depth > max_depth {
@@ -198,7 +199,7 @@ fn compound_nodes(
     path: &mut Vec<Step>,
     out: &mut Vec<Node>,
 ) {
-    if is_placeholder(schema) || !is_compound(schema) {
+    if is_placeholder(schema) || !inline::is_compound(schema) {
         return;
     }
     out.push(Node {
@@ -230,10 +231,17 @@ fn report(
     };
     if map.get("$comment").and_then(Value::as_str) == Some(COLLAPSED) {
         map.shift_remove("$comment");
+        let kind = match map.get("type") {
+            Some(Value::String(t)) if t == "object" => "an object",
+            Some(Value::String(t)) if t == "array" => "an array",
+            Some(Value::Array(types)) if types.iter().any(|t| t == "object") => "an object",
+            Some(Value::Array(types)) if types.iter().any(|t| t == "array") => "an array",
+            _ => "a value",
+        };
         findings.push(Finding::warning(
             place,
             format!(
-                "input `{}` is shown as a placeholder (an object the model fills as the API \
+                "input `{}` is shown as a placeholder ({kind} the model fills as the API \
                  documents it), to keep the tool's schema within {} bytes and {} levels; raise \
                  `schema_budget` in the overrides file to show its structure",
                 at.concat(),

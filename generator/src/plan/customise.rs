@@ -629,6 +629,18 @@ impl InputEdit<'_> {
         let top_fields: Vec<String> = ObjectView::at(body_schema, &[])
             .map(|v| v.names().iter().map(|k| format!("body.{k}")).collect())
             .unwrap_or_default();
+        if let Some(n) = super::budget::placeholder_on(body_schema, parents) {
+            let shown = ["body"]
+                .into_iter()
+                .chain(parents[..n].iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(".");
+            return Err(self.fail(format!(
+                "`{shown}` is shown as a placeholder to keep the tool's schema within its budget, so `body.{}` is not an input; raise `tools.{}.schema_budget` (`max_depth`, `max_bytes`) to show it",
+                path.join("."),
+                self.key
+            )));
+        }
         let Some(mut parent) = ObjectView::at(body_schema, parents).filter(|v| v.contains(field))
         else {
             let hint = match closest(self.input, top_fields.iter().map(String::as_str)) {

@@ -266,6 +266,12 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     let custom = Customisation::resolve(api, options, &settings)?;
     findings.extend(custom.findings().iter().cloned());
     let names = assign_names(api, &custom, &options.lock, settings.budget);
+    // The connector's budget is checked even when no tool is planned with it.
+    budget::limits(
+        options.overrides.as_ref(),
+        custom.connector().schema_budget.as_ref(),
+        None,
+    )?;
     let defs = crate::inline::Defs::new(&api.schemas);
     let mut repairer = validity::Repairer::default();
     let mut tools = Vec::with_capacity(names.len());
