@@ -478,6 +478,14 @@ fn inspect_text(plan: &mcpgen::plan::Plan, named: bool) -> String {
             plan.connector.name
         );
     }
+    let mut by_tool: std::collections::HashMap<&str, Vec<&Finding>> = Default::default();
+    let mut document = Vec::new();
+    for f in &plan.findings {
+        match &f.tool {
+            Some(tool) => by_tool.entry(tool).or_default().push(f),
+            None => document.push(f),
+        }
+    }
     for t in &plan.tools {
         let a = t.annotations;
         let kind = if a.read_only {
@@ -487,40 +495,16 @@ fn inspect_text(plan: &mcpgen::plan::Plan, named: bool) -> String {
         } else {
             "write"
         };
-        let _ = writeln!(
-            text,
-            "  {:<40} {:<7} {:<40} {}",
-            t.name,
-            t.method.as_str(),
-            t.path,
-            kind
+        let (name, method, path) = (&t.name, t.method.as_str(), &t.path);
+        let _ = writeln!(text, "  {name:<40} {method:<7} {path:<40} {kind}");
+        finding_lines(
+            &mut text,
+            by_tool.get(name.as_str()).map_or(&[], Vec::as_slice),
         );
-        for f in plan
-            .findings
-            .iter()
-            .filter(|f| f.tool.as_ref() == Some(&t.name))
-        {
-            let _ = writeln!(
-                text,
-                "      {}: {}: {}",
-                f.level.as_str(),
-                f.place,
-                f.message
-            );
-        }
     }
-    let document: Vec<&Finding> = plan.findings.iter().filter(|f| f.tool.is_none()).collect();
     if !document.is_empty() {
         text.push_str("document:\n");
-        for f in document {
-            let _ = writeln!(
-                text,
-                "      {}: {}: {}",
-                f.level.as_str(),
-                f.place,
-                f.message
-            );
-        }
+        finding_lines(&mut text, &document);
     }
     let listing = &plan.connector.listing;
     let _ = writeln!(
@@ -532,13 +516,34 @@ fn inspect_text(plan: &mcpgen::plan::Plan, named: bool) -> String {
         },
         listing.reason
     );
-    let (errors, warnings) = plan
+    let errors = plan
         .findings
         .iter()
-        .fold((0, 0), |(e, w), f| match f.level {
-            Level::Error => (e + 1, w),
-            Level::Warning => (e, w + 1),
-        });
+        .filter(|f| f.level == Level::Error)
+        .count();
+    let warnings = plan.findings.len() - errors;
     let _ = writeln!(text, "{errors} errors, {warnings} warnings");
     text
+}
+
+/// Findings under a tool: the first ten (past that they are of one kind, mostly placeholders of
+/// one large schema), then how many more the JSON format lists.
+fn finding_lines(text: &mut String, findings: &[&Finding]) {
+    use std::fmt::Write;
+    for f in findings.iter().take(10) {
+        let _ = writeln!(
+            text,
+            "      {}: {}: {}",
+            f.level.as_str(),
+            f.place,
+            f.message
+        );
+    }
+    if findings.len() > 10 {
+        let _ = writeln!(
+            text,
+            "      … and {} more (see --format json)",
+            findings.len() - 10
+        );
+    }
 }

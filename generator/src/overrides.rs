@@ -78,6 +78,8 @@ pub struct ConnectorOverrides {
     /// tag of the spec).
     #[serde(default)]
     pub toolsets: IndexMap<String, ToolsetOverride>,
+    /// How much input schema each tool may show the model (a tool's own entry wins).
+    pub schema_budget: Option<SchemaBudget>,
 }
 
 /// A group of operations switched on together in catalog mode.
@@ -131,6 +133,20 @@ impl From<ArrayEncodingChoice> for ArrayEncoding {
             ArrayEncodingChoice::Repeated => ArrayEncoding::Repeated,
         }
     }
+}
+
+/// How much input schema a tool may show the model. Past it, nested structures (the deepest
+/// first, then the largest) are shown as placeholders: typed, with a one-line summary, still
+/// accepting the object. `mcpgen inspect` lists each.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SchemaBudget {
+    /// Bytes of JSON the tool's whole input schema may take (1024–1048576; default 16384).
+    #[schemars(range(min = 1024, max = 1_048_576))]
+    pub max_bytes: Option<usize>,
+    /// Levels of nested objects and arrays shown inside an argument (1–32; default 6).
+    #[schemars(range(min = 1, max = 32))]
+    pub max_depth: Option<usize>,
 }
 
 /// Matches an operation when any entry of any list matches it.
@@ -198,6 +214,8 @@ pub struct ToolOverride {
     /// The operation may take long: clients that use MCP tasks get a task for each call
     /// (default: when the spec says it answers `202 Accepted`).
     pub long_running: Option<bool>,
+    /// How much input schema this tool may show the model (default: the connector's).
+    pub schema_budget: Option<SchemaBudget>,
     /// Per-input changes, keyed by parameter name (or its argument name, such as `id__path`)
     /// or by `body.field` (`body.customer.email` for a nested field).
     #[serde(default)]

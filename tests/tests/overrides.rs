@@ -108,6 +108,16 @@ async fn what_the_client_sees(era: Era) {
     assert!(body["properties"].get("customer").is_some());
     assert!(body["properties"].get("customer_id").is_none());
     assert_eq!(body["required"], json!(["customer", "line_items"]));
+    // The tool's schema budget (two levels): a line item's price is a typed placeholder.
+    let price = &body["properties"]["line_items"]["items"]["properties"]["unit_price"];
+    assert_eq!(price["type"], "object");
+    assert!(price.get("properties").is_none(), "{price}");
+    assert!(
+        price["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("`Money`: An amount of money")),
+        "{price}"
+    );
 
     // Descriptions, titles, annotations.
     let tool = |name: &str| tools.iter().find(|t| t.name == name).unwrap().clone();
@@ -197,6 +207,11 @@ async fn what_the_api_receives(era: Era) {
     assert_eq!(got.header("cookie"), Some("session_hint=shard-07"));
     let sent = got.json();
     assert_eq!(sent["customer_id"], "cus_8f3KzQ1xW9aB");
+    // The price, a placeholder in the schema, was accepted and goes out whole.
+    assert_eq!(
+        sent["line_items"][0]["unit_price"],
+        json!({"amount_minor": 1299, "currency": "EUR"})
+    );
     assert_eq!(sent["currency"], "EUR");
     assert!(sent.get("customer").is_none(), "{sent}");
     // The model cannot send a fixed input.

@@ -329,6 +329,18 @@ impl<'a> Customisation<'a> {
         self.entry(i).is_some_and(|(_, _, t)| t.core)
     }
 
+    /// The schema budget of operation `i`'s tool: its entry's, else the connector's, else the
+    /// defaults ([`super::budget`]).
+    pub fn schema_limits(&self, i: usize) -> Result<crate::inline::Limits> {
+        let connector = self
+            .overrides
+            .and_then(|o| o.spec.connector.schema_budget.as_ref());
+        let tool = self
+            .entry(i)
+            .and_then(|(_, key, t)| Some((key, t.schema_budget.as_ref()?)));
+        super::budget::limits(self.overrides, connector, tool)
+    }
+
     /// The tool name the file chooses for operation `i`.
     pub fn chosen_name(&self, i: usize) -> Option<&'a str> {
         self.entry(i).and_then(|(_, _, t)| t.name.as_deref())
@@ -684,6 +696,18 @@ impl InputEdit<'_> {
         let top_fields: Vec<String> = ObjectView::at(body_schema, &[])
             .map(|v| v.names().iter().map(|k| format!("body.{k}")).collect())
             .unwrap_or_default();
+        if let Some(n) = super::budget::placeholder_on(body_schema, parents) {
+            let shown = ["body"]
+                .into_iter()
+                .chain(parents[..n].iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(".");
+            return Err(self.fail(format!(
+                "`{shown}` is shown as a placeholder to keep the tool's schema within its budget, so `body.{}` is not an input; raise `tools.{}.schema_budget` (`max_depth`, `max_bytes`) to show it",
+                path.join("."),
+                self.key
+            )));
+        }
         let Some(mut parent) = ObjectView::at(body_schema, parents).filter(|v| v.contains(field))
         else {
             let hint = match closest(self.input, top_fields.iter().map(String::as_str)) {

@@ -42,6 +42,26 @@ impl InputSchema {
         self.properties.get_mut(name)
     }
 
+    /// Every argument's name and schema, in order.
+    pub fn arguments_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
+        self.properties.iter_mut()
+    }
+
+    /// The length of the finished schema as compact JSON ([`InputSchema::into_json`]), as
+    /// [`crate::inline::json_len`] counts it.
+    pub fn json_len(&self) -> usize {
+        // {"type":"object","properties":…,"required":[…],"additionalProperties":false}
+        let mut len = r#"{"type":"object","properties":,"additionalProperties":false}"#.len()
+            + crate::inline::map_len(&self.properties);
+        if !self.required.is_empty() {
+            len += r#","required":[]"#.len()
+                + self.required.iter().map(|r| r.len() + 2).sum::<usize>()
+                + self.required.len()
+                - 1;
+        }
+        len
+    }
+
     /// Removes an argument and its `required` entry.
     pub fn remove(&mut self, name: &str) {
         self.properties.shift_remove(name);
@@ -204,6 +224,21 @@ mod tests {
             inputs.into_json(),
             json!({"type": "object", "properties": {"z": {"type": "string"}, "b": {}},
                    "required": ["z"], "additionalProperties": false})
+        );
+    }
+
+    #[test]
+    fn the_measured_length_is_the_finished_schema_s() {
+        let mut inputs = InputSchema::default();
+        assert_eq!(
+            inputs.json_len(),
+            inputs.clone().into_json().to_string().len()
+        );
+        inputs.insert("a", json!({"type": "string", "description": "é"}), true);
+        inputs.insert("b", json!({}), false);
+        assert_eq!(
+            inputs.json_len(),
+            inputs.clone().into_json().to_string().len()
         );
     }
 

@@ -4,17 +4,21 @@
 //! The steps, each a module: [`customise`] checks the connector-wide options and resolves the
 //! overrides file; names are assigned ([`crate::naming`]); [`tool`] plans each operation from the
 //! spec alone (building its inputs with [`inputs`], naming its arguments with [`args`]); [`customise`] then applies the file's entry
-//! to it ([`empty`] having removed a body that carries nothing); [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
-//! its security schemes.
+//! to it ([`empty`] having removed a body that carries nothing), and [`budget`] fits its schema
+//! within the tool's schema budget and [`validity`] makes it valid where the spec is not;
+//! [`audit`] makes sure each tool says what it does; [`connector`] plans the connector and
+//! its security schemes; [`catalog`] decides how `tools/list` presents them.
 
 pub mod args;
 pub mod audit;
+pub mod budget;
 pub mod catalog;
 pub mod connector;
 pub mod customise;
 pub mod empty;
 pub mod inputs;
 pub mod tool;
+pub mod validity;
 pub mod view;
 
 use serde::Serialize;
@@ -267,18 +271,34 @@ pub fn plan(api: &Api, options: &PlanOptions) -> Result<Plan> {
     let custom = Customisation::resolve(api, options, &settings)?;
     findings.extend(custom.findings().iter().cloned());
     let names = assign_names(api, &custom, &options.lock, settings.budget);
+    // The connector's budget is checked even when no tool is planned with it.
+    budget::limits(
+        options.overrides.as_ref(),
+        custom.connector().schema_budget.as_ref(),
+        None,
+    )?;
+    let defs = crate::inline::Defs::new(&api.schemas);
+    let mut repairer = validity::Repairer::default();
     let mut tools = Vec::with_capacity(names.len());
     let operations: Vec<usize> = names.iter().map(|(i, _)| *i).collect();
     for (i, name) in names {
         let op = &api.operations[i];
         let (content, guess) = custom.body_content(api, i)?;
         let name = format!("{}{name}", settings.tool_prefix);
-        let mut draft = tool::plan_tool(api, op, name, content);
+        let limits = custom.schema_limits(i)?;
+        let inlining = crate::inline::Inlining {
+            defs: &defs,
+            limits,
+        };
+        let mut draft = tool::plan_tool(op, name, content, &inlining);
         empty::drop_empty_body(&mut draft);
         audit::describe_from_responses(op, &mut draft);
         let mut tool_findings: Vec<Finding> = op.findings.clone();
         tool_findings.extend(guess.map(|message| Finding::warning(op_place(api, op), message)));
         custom.apply(i, &mut draft, &mut tool_findings)?;
+        let place = op_place(api, op);
+        tool_findings.extend(budget::fit(&mut draft.inputs, limits, &place));
+        tool_findings.extend(repairer.repair(&mut draft.inputs, &place));
         tool_findings.extend(audit::hollow(op, &draft, &op_place(api, op)));
         draft.tool.array_encoding = custom.array_encoding(i);
         draft.tool.returns = catalog::returns(api, op);

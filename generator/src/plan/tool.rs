@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::args;
 use super::inputs::InputSchema;
 use super::{Annotations, BodyFieldPlan, BodyPlan, ParamPlan, ToolPlan};
-use crate::inline::inline;
+use crate::inline::{Inlining, inline};
 use crate::ir::{Api, Content, FileContent, Operation, RequestBody};
 
 /// A tool while it is planned and customised: the plan, and its input schema still typed.
@@ -30,13 +30,19 @@ impl ToolDraft {
 /// the operator allows).
 const FILE_NOTE: &str = "File content as base64, or `file:/absolute/path` of a local file if the connector's operator allows it.";
 
-/// Plans the tool `name` for `op`, sending its body as `content` (one of the body's media types).
-pub fn plan_tool(api: &Api, op: &Operation, name: String, content: Option<&Content>) -> ToolDraft {
+/// Plans the tool `name` for `op`, sending its body as `content` (one of the body's media types),
+/// its schemas inlined within the tool's limits.
+pub fn plan_tool(
+    op: &Operation,
+    name: String,
+    content: Option<&Content>,
+    inlining: &Inlining,
+) -> ToolDraft {
     let mut inputs = InputSchema::default();
-    let params = param_inputs(api, op, content.is_some(), &mut inputs);
+    let params = param_inputs(op, content.is_some(), &mut inputs, inlining);
     let body = match (&op.request_body, content) {
         (Some(request_body), Some(content)) => {
-            Some(body_input(api, request_body, content, &mut inputs))
+            Some(body_input(request_body, content, &mut inputs, inlining))
         }
         _ => None,
     };
@@ -178,15 +184,15 @@ fn is_array_schema(api: &Api, schema: &Value) -> bool {
 
 /// One argument per parameter, named by [`args`] (which says how names are made distinct).
 fn param_inputs(
-    api: &Api,
     op: &Operation,
     has_body: bool,
     inputs: &mut InputSchema,
+    inlining: &Inlining,
 ) -> Vec<ParamPlan> {
     let mut params = Vec::new();
     let names = args::param_args(&op.parameters, has_body);
     for (p, arg) in op.parameters.iter().zip(names) {
-        let mut schema = inline(&p.schema, &api.schemas);
+        let mut schema = inline(&p.schema, inlining);
         if let Value::Object(map) = &mut schema {
             if let Some(d) = args::description(p, &arg) {
                 map.insert("description".into(), Value::String(d));
@@ -212,16 +218,16 @@ fn param_inputs(
 
 /// The `body` argument for `content`, and the body's request plan.
 pub fn body_input(
-    api: &Api,
     request_body: &RequestBody,
     content: &Content,
     inputs: &mut InputSchema,
+    inlining: &Inlining,
 ) -> BodyPlan {
     let encoding = BodyEncoding::of(&content.media_type);
     let mut files = Vec::new();
     let mut schema = match encoding {
         _ if encoding.is_structured() => {
-            let mut s = inline(&content.schema, &api.schemas);
+            let mut s = inline(&content.schema, inlining);
             strip_read_only(&mut s);
             if encoding == BodyEncoding::Multipart {
                 files = file_fields(&mut s);
