@@ -93,8 +93,8 @@ impl EnvNames {
         self.var("CONCURRENCY")
     }
     /// The Redis that replicas share their MCP tasks through.
-    pub fn tasks_redis_url(&self) -> String {
-        self.var("TASKS_REDIS_URL")
+    pub fn mcp_tasks_redis_url(&self) -> String {
+        self.var("MCP_TASKS_REDIS_URL")
     }
     /// The stderr log filter.
     pub fn log(&self) -> String {
@@ -309,7 +309,7 @@ impl EnvNames {
                 ),
             ),
             plain(
-                self.tasks_redis_url(),
+                self.mcp_tasks_redis_url(),
                 "with --http: the Redis (`redis://host:6379/0`, `rediss://` for TLS) through which replicas share MCP tasks, so any of them answers for a task another started (default: each process keeps its own, in memory)".to_string(),
             ),
         ]

@@ -198,7 +198,7 @@ pub(crate) struct Config {
     pub(crate) file_roots: FileRoots,
     /// How `tools/list` presents the tools: `PREFIX_LISTING`, else the generated choice.
     pub(crate) listing: Listing,
-    /// The Redis replicas share their tasks through (`PREFIX_TASKS_REDIS_URL`).
+    /// The Redis replicas share their tasks through (`PREFIX_MCP_TASKS_REDIS_URL`).
     pub(crate) tasks_redis_url: Option<String>,
     /// Values of the server URL's `{variables}` set by `PREFIX_SERVER_<NAME>`.
     pub(crate) server_values: HashMap<&'static str, String>,
@@ -429,14 +429,14 @@ impl Config {
             Some(text) => parse_forward_headers(&names.forward_headers(), &text)?,
             None => Vec::new(),
         };
-        let tasks_redis_url = env.get(&names.tasks_redis_url());
+        let tasks_redis_url = env.get(&names.mcp_tasks_redis_url());
         if let Some(url) = &tasks_redis_url {
             let parsed = url::Url::parse(url)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "redis" | "rediss") && u.host_str().is_some());
             let Some(parsed) = parsed else {
                 return Err(Error::variable(
-                    names.tasks_redis_url(),
+                    names.mcp_tasks_redis_url(),
                     "use a Redis URL: redis://host:6379/0 (rediss:// for TLS)",
                 ));
             };

@@ -122,7 +122,7 @@ fn start(
         Some(url) => mcp::tasks::Tasks::new(
             runtime
                 .block_on(mcp::tasks::Store::redis(url, connector.name))
-                .map_err(|e| Error::variable(engine.config.names.tasks_redis_url(), e))?,
+                .map_err(|e| Error::variable(engine.config.names.mcp_tasks_redis_url(), e))?,
         ),
         None => mcp::tasks::Tasks::default(),
     });

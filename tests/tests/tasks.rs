@@ -296,7 +296,7 @@ async fn replicas_sharing_redis_answer_for_each_other_s_tasks() {
     let redis = Redis::start();
     let quick = archiving_api(Duration::from_millis(300)).await;
     let mut shared = env(&quick);
-    shared.push(("SHOP_TASKS_REDIS_URL", redis.url.clone()));
+    shared.push(("SHOP_MCP_TASKS_REDIS_URL", redis.url.clone()));
     let one = start_connector("shop", &["--http", "127.0.0.1:0"], &shared).await;
     let two = start_connector("shop", &["--http", "127.0.0.1:0"], &shared).await;
     let http = reqwest::Client::new();
@@ -326,7 +326,7 @@ async fn replicas_sharing_redis_answer_for_each_other_s_tasks() {
     // Created on one, cancelled through the other: the first stops its upstream request.
     let slow = archiving_api(Duration::from_secs(30)).await;
     let mut shared = env(&slow);
-    shared.push(("SHOP_TASKS_REDIS_URL", redis.url.clone()));
+    shared.push(("SHOP_MCP_TASKS_REDIS_URL", redis.url.clone()));
     let three = start_connector("shop", &["--http", "127.0.0.1:0"], &shared).await;
     let created = stateless(&http, &three.url, 200, "tools/call", call).await;
     let id = created["result"]["taskId"].as_str().unwrap().to_string();
