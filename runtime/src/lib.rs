@@ -44,6 +44,9 @@ mod encoding_properties;
 mod engine;
 mod error;
 mod files;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod hooks;
 mod http;
 mod listen;
