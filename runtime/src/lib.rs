@@ -31,6 +31,10 @@
 
 #![deny(missing_docs)]
 
+// The example tool tables the fuzzing tests replay name the runtime as a generated crate does.
+#[cfg(test)]
+extern crate self as mcpgen_runtime;
+
 mod arguments;
 mod auth;
 mod bigint;
