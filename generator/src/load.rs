@@ -197,9 +197,11 @@ impl Loader {
                 })
             }
             "http" | "https" => {
+                let (root, allow) = (self.root.clone(), self.options.allow_remote_refs);
                 let client = self.http.get_or_insert_with(|| {
                     reqwest::blocking::Client::builder()
                         .timeout(std::time::Duration::from_secs(60))
+                        .redirect(redirects(root, allow))
                         .build()
                         .unwrap_or_else(|_| reqwest::blocking::Client::new())
                 });
@@ -210,7 +212,7 @@ impl Loader {
                 let response = client
                     .get(url.clone())
                     .send()
-                    .map_err(|e| fail(e.to_string()))?;
+                    .map_err(|e| fail(chain(&e)))?;
                 if !response.status().is_success() {
                     return Err(fail(format!("HTTP status {}", response.status())));
                 }
@@ -244,6 +246,40 @@ impl Loader {
             }),
         }
     }
+}
+
+/// Redirects the admission rules allow: the spec itself may move anywhere (the user named it),
+/// but a referenced document may not leave the spec's origin through a redirect, which would
+/// reach what a `$ref` to that place may not, unless remote references are allowed.
+fn redirects(root: Url, allow_remote_refs: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("more than 10 redirects");
+        }
+        let requested = attempt.previous().first().unwrap_or(attempt.url());
+        if allow_remote_refs || *requested == root || attempt.url().origin() == root.origin() {
+            attempt.follow()
+        } else {
+            let message = format!(
+                "redirected to {}, on another origin than the spec: pass `--allow-remote-refs` \
+                 to follow it",
+                attempt.url()
+            );
+            attempt.error(message)
+        }
+    })
+}
+
+/// An error with its causes, which say what went wrong (`error sending request` alone does not).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// A byte count as people say it (`128 MiB`, `1000 bytes`).

@@ -58,6 +58,17 @@ fn serve(root: &Path) -> (String, Sent) {
                             .as_bytes(),
                     );
                 }
+                // A file `NAME.redirect` answers with a redirect to the URL it holds.
+                _ if path.ends_with(".redirect") => {
+                    let to = std::fs::read_to_string(root.join(path.trim_start_matches('/')))
+                        .unwrap_or_default();
+                    let _ = stream.write_all(
+                        format!(
+                            "HTTP/1.0 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    );
+                }
                 _ => {
                     let reply = match std::fs::read(root.join(path.trim_start_matches('/'))) {
                         Ok(body) => [
@@ -174,6 +185,48 @@ fn a_remote_spec_reaches_other_origins_only_when_asked() {
         ..LoadOptions::default()
     };
     assert_eq!(body_name_type(&build(&spec, &allowed).unwrap()), "string");
+}
+
+#[test]
+fn a_redirect_does_not_take_a_reference_to_another_origin() {
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("thing.yaml"), THING).unwrap();
+    let (other_base, _) = serve(other.path());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("thing.redirect"),
+        format!("{other_base}/thing.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join("spec.json"),
+        spec_with_body_ref("thing.redirect#/Thing"),
+    )
+    .unwrap();
+    // The spec itself may be moved anywhere: the user named it.
+    std::fs::write(
+        home.path().join("spec.redirect"),
+        format!("{other_base}/thing.yaml"),
+    )
+    .unwrap();
+    let (base, _) = serve(home.path());
+    let spec = format!("{base}/spec.json");
+    let refused = build(&spec, &LoadOptions::default())
+        .err()
+        .expect("refused");
+    assert!(
+        refused.contains("redirected to") && refused.contains("--allow-remote-refs"),
+        "{refused}"
+    );
+    let allowed = LoadOptions {
+        allow_remote_refs: true,
+        ..LoadOptions::default()
+    };
+    assert_eq!(body_name_type(&build(&spec, &allowed).unwrap()), "string");
+    let moved = build(&format!("{base}/spec.redirect"), &LoadOptions::default())
+        .err()
+        .expect("not a spec");
+    assert!(!moved.contains("redirected"), "{moved}");
 }
 
 #[test]
