@@ -36,9 +36,19 @@ pub struct Generated {
     pub source_name: String,
 }
 
-/// Loads, normalises and plans `spec` (a path or an http(s) URL).
+/// Loads, normalises and plans `spec` (a path or an http(s) URL), its references held to the
+/// default [`load::LoadOptions`].
 pub fn build(spec: &str, options: &plan::PlanOptions) -> Result<Generated> {
-    let (mut loader, root) = load::Loader::open(spec)?;
+    build_with(spec, &load::LoadOptions::default(), options)
+}
+
+/// Loads, normalises and plans `spec`, with what its references may reach.
+pub fn build_with(
+    spec: &str,
+    load: &load::LoadOptions,
+    options: &plan::PlanOptions,
+) -> Result<Generated> {
+    let (mut loader, root) = load::Loader::open_with(spec, load.clone())?;
     let api = normalize::normalize(&mut loader, &root)?;
     let plan = plan::plan(&api, options)?;
     // The hash covers the overrides too: `--list-tools --json` must identify both inputs.

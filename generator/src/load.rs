@@ -1,8 +1,15 @@
 //! Reading documents: from a path or an http(s) URL, YAML or JSON (told apart by content), with
 //! duplicate keys rejected, kept by URL so `$ref`s to other files load each file once.
+//!
+//! A spec is input from someone else, so what it may make mcpgen read is bounded
+//! ([`LoadOptions`]): a remote document is read only up to a size cap; a `$ref` reaches another
+//! origin only when the user opts in; a document read from a URL never reaches a local file;
+//! and a local spec's references stay inside its own folder unless the user widens it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -11,6 +18,35 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::refs::Loc;
+
+/// The default cap on one document read over HTTP: 128 MiB. The largest public descriptions
+/// are GitHub's fully dereferenced ones (73 MB for api.github.com, 78 MB for GHEC), which must
+/// still load; parsed, such a document takes a few times its size in memory, so a cap much
+/// above this would let a wrong or hostile URL exhaust a build machine's memory instead.
+pub const DEFAULT_MAX_REMOTE_BYTES: u64 = 128 << 20;
+
+/// What a spec may make mcpgen read besides itself.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Follow `$ref`s to http(s) documents. Without it only a remote spec's own origin is
+    /// followed, and a local spec reaches no URL at all.
+    pub allow_remote_refs: bool,
+    /// Folders, besides the spec's own, whose files a local spec's `$ref`s may reach.
+    pub ref_roots: Vec<PathBuf>,
+    /// The most bytes read from one document over HTTP.
+    pub max_remote_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            allow_remote_refs: false,
+            ref_roots: Vec::new(),
+            max_remote_bytes: DEFAULT_MAX_REMOTE_BYTES,
+        }
+    }
+}
 
 /// Every document read so far, by URL (without fragment).
 pub struct Loader {
@@ -18,19 +54,106 @@ pub struct Loader {
     /// Load order, so the digest does not depend on hashing.
     order: Vec<(Url, [u8; 32])>,
     http: Option<reqwest::blocking::Client>,
+    options: LoadOptions,
+    root: Url,
+    /// For a local spec: its folder and the widening folders, canonical. Local references must
+    /// resolve (symlinks followed) inside one of them.
+    boundaries: Vec<PathBuf>,
+    /// Local files already found inside a boundary, so each is resolved once.
+    admitted: HashSet<Url>,
 }
 
 impl Loader {
     /// Reads the root document named by `spec` (a path or an http(s) URL).
     pub fn open(spec: &str) -> Result<(Loader, Url)> {
+        Loader::open_with(spec, LoadOptions::default())
+    }
+
+    /// Reads the root document named by `spec`, with what its references may reach.
+    pub fn open_with(spec: &str, options: LoadOptions) -> Result<(Loader, Url)> {
         let url = spec_url(spec)?;
+        let boundaries = if url.scheme() == "file" {
+            boundaries(&url, &options.ref_roots)?
+        } else {
+            Vec::new()
+        };
         let mut loader = Loader {
             docs: HashMap::new(),
             order: Vec::new(),
             http: None,
+            options,
+            root: url.clone(),
+            boundaries,
+            admitted: HashSet::new(),
         };
         loader.get(&url)?;
         Ok((loader, url))
+    }
+
+    /// Whether the document at `from` may make mcpgen read `to` (written there as `reference`);
+    /// the error names the place and says how to allow it, when it may be allowed at all.
+    pub fn admit(&mut self, from: &Loc, reference: &str, to: &Url) -> Result<()> {
+        let mut target = to.clone();
+        target.set_fragment(None);
+        if target == from.url || (from.url.scheme() == "file" && self.admitted.contains(&target)) {
+            return Ok(());
+        }
+        let fail = |message: String| Error::Ref {
+            file: from.file(),
+            pointer: from.pointer.clone(),
+            reference: reference.to_string(),
+            message,
+        };
+        let remote = |url: &Url| matches!(url.scheme(), "http" | "https");
+        match (remote(&from.url), target.scheme()) {
+            (_, "http" | "https") => {
+                let own_origin = remote(&self.root) && target.origin() == self.root.origin();
+                if self.options.allow_remote_refs || own_origin {
+                    return Ok(());
+                }
+                let reach = if remote(&self.root) {
+                    format!(
+                        "it is on another origin than the spec ({})",
+                        self.root.origin().ascii_serialization()
+                    )
+                } else {
+                    "the spec is a local file".to_string()
+                };
+                Err(fail(format!(
+                    "{target} is a remote reference and {reach}: mcpgen follows such references \
+                     only when asked; pass `--allow-remote-refs` if you trust {}, or save the \
+                     document beside the spec and reference it by a relative path",
+                    target.host_str().unwrap_or("that host")
+                )))
+            }
+            (true, _) => Err(fail(format!(
+                "it resolves to {target}, but a document read from a URL may only reference \
+                 http(s) documents, never local files; download the spec and its files to a folder \
+                 and generate from there"
+            ))),
+            (false, "file") => {
+                let path = target
+                    .to_file_path()
+                    .map_err(|()| fail(format!("{target} is not a local path")))?;
+                let real = real_path(&path);
+                if self.boundaries.iter().any(|b| real.starts_with(b)) {
+                    self.admitted.insert(target);
+                    return Ok(());
+                }
+                let folder = self
+                    .boundaries
+                    .first()
+                    .map_or_else(String::new, |b| format!(" ({})", b.display()));
+                Err(fail(format!(
+                    "it resolves to {}, outside the spec's folder{folder}: local references stay \
+                     inside it (symlinks resolved); move the file into that folder, or widen the \
+                     boundary with `--ref-root DIR`",
+                    real.display()
+                )))
+            }
+            // Unsupported schemes are refused by `read`, with the scheme named.
+            (false, _) => Ok(()),
+        }
     }
 
     /// The document at `url` (its fragment ignored), read on first use.
@@ -74,9 +197,11 @@ impl Loader {
                 })
             }
             "http" | "https" => {
+                let (root, allow) = (self.root.clone(), self.options.allow_remote_refs);
                 let client = self.http.get_or_insert_with(|| {
                     reqwest::blocking::Client::builder()
                         .timeout(std::time::Duration::from_secs(60))
+                        .redirect(redirects(root, allow))
                         .build()
                         .unwrap_or_else(|_| reqwest::blocking::Client::new())
                 });
@@ -87,17 +212,114 @@ impl Loader {
                 let response = client
                     .get(url.clone())
                     .send()
-                    .map_err(|e| fail(e.to_string()))?;
+                    .map_err(|e| fail(chain(&e)))?;
                 if !response.status().is_success() {
                     return Err(fail(format!("HTTP status {}", response.status())));
                 }
-                Ok(response.bytes().map_err(|e| fail(e.to_string()))?.to_vec())
+                let cap = self.options.max_remote_bytes;
+                let too_large = || {
+                    fail(format!(
+                        "the document is larger than {}, the most mcpgen reads from a URL; \
+                         download it and pass its path, or raise the limit with \
+                         `--max-remote-mib N`",
+                        mib(cap)
+                    ))
+                };
+                // Refused before reading when the server says; otherwise read up to one byte
+                // past the cap, so an endless body costs no more than the cap.
+                if response.content_length().is_some_and(|len| len > cap) {
+                    return Err(too_large());
+                }
+                let mut bytes = Vec::new();
+                response
+                    .take(cap.saturating_add(1))
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| fail(e.to_string()))?;
+                if bytes.len() as u64 > cap {
+                    return Err(too_large());
+                }
+                Ok(bytes)
             }
             other => Err(Error::Read {
                 file: url.to_string(),
                 message: format!("unsupported URL scheme `{other}` (use a path, http or https)"),
             }),
         }
+    }
+}
+
+/// Redirects the admission rules allow: the spec itself may move anywhere (the user named it),
+/// but a referenced document may not leave the spec's origin through a redirect, which would
+/// reach what a `$ref` to that place may not, unless remote references are allowed.
+fn redirects(root: Url, allow_remote_refs: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("more than 10 redirects");
+        }
+        let requested = attempt.previous().first().unwrap_or(attempt.url());
+        if allow_remote_refs || *requested == root || attempt.url().origin() == root.origin() {
+            attempt.follow()
+        } else {
+            let message = format!(
+                "redirected to {}, on another origin than the spec: pass `--allow-remote-refs` \
+                 to follow it",
+                attempt.url()
+            );
+            attempt.error(message)
+        }
+    })
+}
+
+/// An error with its causes, which say what went wrong (`error sending request` alone does not).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
+/// A byte count as people say it (`128 MiB`, `1000 bytes`).
+fn mib(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The folders a local spec's references may reach: its own, and each widening one, canonical.
+fn boundaries(spec: &Url, widening: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut folders = Vec::new();
+    if let Ok(path) = spec.to_file_path()
+        && let Some(parent) = path.parent()
+    {
+        folders.push(real_path(parent));
+    }
+    for folder in widening {
+        let real = std::fs::canonicalize(folder).map_err(|e| {
+            Error::Option(format!(
+                "--ref-root {}: {e}; name an existing folder",
+                folder.display()
+            ))
+        })?;
+        folders.push(real);
+    }
+    Ok(folders)
+}
+
+/// `path` with symlinks resolved; for a file that does not exist (yet), its folder's real path
+/// joined with its name, so the boundary check still sees where it would be.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => real_path(parent).join(name),
+        _ => path.to_path_buf(),
     }
 }
 

@@ -72,6 +72,8 @@ enum Command {
         /// The overrides file, applied to both (entries for operations OLD lacks are skipped).
         #[arg(long, value_name = "FILE")]
         overrides: Option<PathBuf>,
+        #[command(flatten)]
+        load: Load,
         #[arg(long)]
         name: Option<String>,
         #[arg(long, value_name = "N")]
@@ -121,6 +123,34 @@ struct Input {
     /// Customisations (YAML or JSON): see `specs/orders-overrides.yaml` and `mcpgen overrides-schema`.
     #[arg(long, value_name = "FILE")]
     overrides: Option<PathBuf>,
+    #[command(flatten)]
+    load: Load,
+}
+
+/// What the spec may make mcpgen read besides itself.
+#[derive(Args)]
+struct Load {
+    /// Follow `$ref`s to http(s) URLs (by default only a remote spec's own origin is followed,
+    /// and a local spec reaches no URL). A remote document never reaches local files.
+    #[arg(long)]
+    allow_remote_refs: bool,
+    /// A folder, besides the spec's own, whose files local `$ref`s may reach (repeatable;
+    /// symlinks are resolved before the check).
+    #[arg(long, value_name = "DIR")]
+    ref_root: Vec<PathBuf>,
+    /// The most MiB read from one document fetched over HTTP.
+    #[arg(long, value_name = "MIB", default_value_t = mcpgen::load::DEFAULT_MAX_REMOTE_BYTES >> 20)]
+    max_remote_mib: u64,
+}
+
+impl Load {
+    fn options(&self) -> mcpgen::load::LoadOptions {
+        mcpgen::load::LoadOptions {
+            allow_remote_refs: self.allow_remote_refs,
+            ref_roots: self.ref_root.clone(),
+            max_remote_bytes: self.max_remote_mib.saturating_mul(1 << 20),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -269,6 +299,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             old,
             new,
             overrides,
+            load,
             name,
             max_name_len,
             format,
@@ -277,6 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &new,
             DiffOptions {
                 overrides,
+                load: load.options(),
                 name,
                 max_name_len,
             },
@@ -294,7 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `mcpgen generate`: write the crate, keep the user's hooks, say what changed for the tools.
 fn generate(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<ExitCode> {
     let options = plan_options(input, Some(out))?;
-    let generated = mcpgen::build(&input.spec, &options)?;
+    let generated = mcpgen::build_with(&input.spec, &input.load.options(), &options)?;
     print_findings(&generated.plan.findings);
     let files = mcpgen::files(&generated, runtime_dependency(runtime, out))?;
     let removed = mcpgen::output::write(out, &files)?;
@@ -330,7 +362,7 @@ fn generate(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<Exit
 /// `mcpgen check`: exit 1, listing the files, when DIR is not what `generate` would write.
 fn check(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<ExitCode> {
     let options = plan_options(input, Some(out))?;
-    let generated = mcpgen::build(&input.spec, &options)?;
+    let generated = mcpgen::build_with(&input.spec, &input.load.options(), &options)?;
     let files = mcpgen::files(&generated, runtime_dependency(runtime, out))?;
     let drift = mcpgen::output::drift(out, &files);
     let stale = mcpgen::output::stale(out, &files)?;
@@ -363,6 +395,7 @@ fn check(input: &Input, out: &Path, runtime: &Runtime) -> anyhow::Result<ExitCod
 /// What `mcpgen diff` plans both specs with.
 struct DiffOptions {
     overrides: Option<PathBuf>,
+    load: mcpgen::load::LoadOptions,
     name: Option<String>,
     max_name_len: Option<usize>,
 }
@@ -371,6 +404,7 @@ struct DiffOptions {
 fn diff(old: &str, new: &str, given: DiffOptions, format: DiffFormat) -> anyhow::Result<ExitCode> {
     let DiffOptions {
         overrides,
+        load,
         name,
         max_name_len,
     } = given;
@@ -382,11 +416,11 @@ fn diff(old: &str, new: &str, given: DiffOptions, format: DiffFormat) -> anyhow:
         lock: Lock::default(),
         lenient: true,
     };
-    let before = mcpgen::build(old, &options)?;
+    let before = mcpgen::build_with(old, &load, &options)?;
     // NEW is planned as a regeneration would plan it: keeping the names OLD gave.
     options.lock.tools = before.plan.lock_names();
     options.lenient = false;
-    let after = mcpgen::build(new, &options)?;
+    let after = mcpgen::build_with(new, &load, &options)?;
     print_findings(&after.plan.findings);
     let report = mcpgen::diff::diff(&before.plan, &after.plan);
     match format {
@@ -402,7 +436,11 @@ fn diff(old: &str, new: &str, given: DiffOptions, format: DiffFormat) -> anyhow:
 
 /// `mcpgen inspect --directory`: the Connectors Directory's checks, per tool.
 fn directory_check(input: &Input) -> anyhow::Result<ExitCode> {
-    let generated = mcpgen::build(&input.spec, &plan_options(input, None)?)?;
+    let generated = mcpgen::build_with(
+        &input.spec,
+        &input.load.options(),
+        &plan_options(input, None)?,
+    )?;
     let plan = &generated.plan;
     let failures = mcpgen::directory::check(plan);
     let checks = [
@@ -445,7 +483,7 @@ fn directory_check(input: &Input) -> anyhow::Result<ExitCode> {
 /// `mcpgen inspect`: the tools a spec gives, and every finding, without writing.
 fn inspect(input: &Input, format: Format) -> anyhow::Result<ExitCode> {
     let options = plan_options(input, None)?;
-    let generated = mcpgen::build(&input.spec, &options)?;
+    let generated = mcpgen::build_with(&input.spec, &input.load.options(), &options)?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&generated.plan)?),
         Format::Ir => println!("{}", serde_json::to_string_pretty(&generated.api)?),

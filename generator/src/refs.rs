@@ -86,7 +86,7 @@ pub fn target(from: &Loc, reference: &str) -> Result<Loc> {
 const MAX_HOPS: usize = 32;
 
 /// The value `reference` (written at `from`) points to, and where it is, loading documents as
-/// needed. Like mainstream OpenAPI tools, a pointer may pass through `$ref`s on its way
+/// needed (each only if the loader admits it: see [`Loader::admit`]). Like mainstream OpenAPI tools, a pointer may pass through `$ref`s on its way
 /// (`#/paths/~1a/get/parameters/0` when `/paths/~1a/get` is itself a reference): the place
 /// returned is where the value really is, so references inside it resolve from its own file.
 pub fn resolve(loader: &mut Loader, from: &Loc, reference: &str) -> Result<(Loc, Value)> {
@@ -97,6 +97,7 @@ pub fn resolve(loader: &mut Loader, from: &Loc, reference: &str) -> Result<(Loc,
         message,
     };
     let written = target(from, reference)?;
+    loader.admit(from, reference, &written.url)?;
     let mut at = Loc::root(&written.url);
     let mut segments: Vec<String> = split(&written.pointer);
     segments.reverse();
@@ -131,7 +132,9 @@ pub fn resolve(loader: &mut Loader, from: &Loc, reference: &str) -> Result<(Loc,
                 "the pointer passes through more than {MAX_HOPS} `$ref`s: a cycle?"
             )));
         }
-        at = target(&at, &inner)?;
+        let next = target(&at, &inner)?;
+        loader.admit(&at, &inner, &next.url)?;
+        at = next;
         let mut inner_segments = split(&at.pointer);
         at.pointer.clear();
         inner_segments.reverse();

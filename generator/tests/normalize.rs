@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use mcpgen::findings::Level;
 use mcpgen::plan::PlanOptions;
 use serde_json::{Value, json};
 
@@ -89,7 +90,12 @@ Limit: {type: integer, minimum: 1, maximum: 100, default: 20}
 Tags: {type: array, items: {type: string}}
 "##,
     );
-    let g = build(&root);
+    // The schemas sit beside the spec's folder, so that folder is widened to their parent.
+    let load = mcpgen::load::LoadOptions {
+        ref_roots: vec![d.to_path_buf()],
+        ..Default::default()
+    };
+    let g = mcpgen::build_with(&root, &load, &PlanOptions::default()).unwrap();
     let t = tool(&g, "createNode");
     let schema = &t.input_schema;
     assert_eq!(
@@ -770,5 +776,108 @@ paths:
     assert_eq!(
         patch.input_schema["properties"]["body"],
         json!({"type": "object"})
+    );
+}
+
+const ESCAPES: &str = r##"
+openapi: 3.0.3
+info: {title: Escapes, version: "1"}
+servers: [{url: "https://api.test/v1"}]
+components:
+  securitySchemes:
+    session: {type: apiKey, in: cookie, name: sid}
+    key: {type: apiKey, in: header, name: X-Api-Key}
+paths:
+  /a/../../admin:
+    get: {operationId: climb, responses: {"200": {description: ok}}}
+  /b/%2E%2e/admin:
+    get: {operationId: climbEncoded, responses: {"200": {description: ok}}}
+  /c/./d:
+    get: {operationId: stay, responses: {"200": {description: ok}}}
+  /.well-known/items:
+    get:
+      operationId: listItems
+      security: [{session: []}, {key: []}]
+      parameters:
+        - {name: Host, in: header, schema: {type: string}}
+        - {name: content-length, in: header, schema: {type: integer}}
+        - {name: Transfer-Encoding, in: header, schema: {type: string}}
+        - {name: Proxy-Authorization, in: header, schema: {type: string}}
+        - {name: TE, in: header, schema: {type: string}}
+        - {name: Cookie, in: header, schema: {type: string}}
+        - {name: x-api-key, in: header, schema: {type: string}}
+        - {name: X-Trace, in: header, schema: {type: string}}
+      responses: {"200": {description: ok}}
+  /public:
+    get:
+      operationId: listPublic
+      parameters:
+        - {name: Cookie, in: header, schema: {type: string}}
+      responses: {"200": {description: ok}}
+"##;
+
+#[test]
+fn paths_with_dot_segments_are_errors_and_framing_or_credential_headers_are_no_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = build(&write(dir.path(), "escapes.yaml", ESCAPES));
+    let names: Vec<&str> = g.plan.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["listItems", "listPublic"],
+        "dot-segment paths are skipped"
+    );
+    for (pointer, segment) in [
+        ("/paths/~1a~1..~1..~1admin", ".."),
+        ("/paths/~1b~1%2E%2e~1admin", "%2E%2e"),
+        ("/paths/~1c~1.~1d", "."),
+    ] {
+        assert!(
+            g.plan.findings.iter().any(|f| f.level == Level::Error
+                && f.tool.is_none()
+                && f.place.ends_with(&format!("escapes.yaml#{pointer}"))
+                && f.message.contains(&format!("a `{segment}` segment"))
+                && f.message.contains("outside the API's base path")),
+            "{pointer}: {:#?}",
+            g.plan.findings
+        );
+    }
+
+    let items = tool(&g, "listItems");
+    let inputs: Vec<&str> = items.input_schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(inputs, ["X-Trace"]);
+    let warned = |tool: &str, parameter: &str, why: &str| {
+        g.plan.findings.iter().any(|f| {
+            f.level == Level::Warning
+                && f.tool.as_deref() == Some(tool)
+                && f.message
+                    .contains(&format!("header parameter `{parameter}` is not an input"))
+                && f.message.contains(why)
+        })
+    };
+    for parameter in [
+        "Host",
+        "content-length",
+        "Transfer-Encoding",
+        "Proxy-Authorization",
+        "TE",
+    ] {
+        assert!(
+            warned("listItems", parameter, "frames or routes"),
+            "{parameter}: {:#?}",
+            g.plan.findings
+        );
+    }
+    assert!(warned("listItems", "Cookie", "`session`"));
+    assert!(warned("listItems", "x-api-key", "`key`"));
+    // Without a scheme that sends cookies, a `Cookie` header is the API's own business.
+    assert!(
+        tool(&g, "listPublic").input_schema["properties"]
+            .get("Cookie")
+            .is_some()
     );
 }

@@ -77,7 +77,22 @@ fn regeneration_keeps_file_modes() {
 #[test]
 fn names_cargo_cannot_build_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["build", "deps", "mcpgen-runtime", "self", "con"] {
+    // Cargo's own folders in `target/debug` (the binary would collide), the test crate, Rust
+    // keywords (a crate name is an identifier), mcpgen's crates, a Windows device name.
+    for name in [
+        "build",
+        "deps",
+        "examples",
+        "incremental",
+        "test",
+        "self",
+        "fn",
+        "async",
+        "mcpgen-runtime",
+        "mcpgen_runtime",
+        "mcpgen-contract",
+        "con",
+    ] {
         let out = dir.path().join(name);
         let refused = mcpgen()
             .args(["generate", &orders_spec(), "--name", name, "--out"])

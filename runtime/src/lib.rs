@@ -31,6 +31,10 @@
 
 #![deny(missing_docs)]
 
+// The example tool tables the fuzzing tests replay name the runtime as a generated crate does.
+#[cfg(test)]
+extern crate self as mcpgen_runtime;
+
 mod accepted;
 mod arguments;
 mod auth;
@@ -45,6 +49,9 @@ mod encoding_properties;
 mod engine;
 mod error;
 mod files;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod hooks;
 mod http;
 mod listen;

@@ -101,6 +101,14 @@ pub(crate) fn build(
         method: tool.method.as_str(),
         ..Prepared::default()
     };
+    // The generator refuses such paths; a table from elsewhere must not reach past the base.
+    if let Some(segment) = mcpgen_contract::wire::dot_segment(tool.path) {
+        return Err(format!(
+            "the tool's path `{}` has a `{segment}` segment, which would leave the API's base \
+             path; regenerate the connector with a current mcpgen",
+            tool.path
+        ));
+    }
     let mut path = tool.path.to_string();
     for param in tool.params {
         let Some(value) = args.get(param.arg) else {
@@ -126,9 +134,19 @@ pub(crate) fn build(
                     .query
                     .extend(encode::query_pairs(param.name, how, &value))
             }
-            Location::Header => prepared
-                .headers
-                .push((param.name.to_string(), header_text(param, &value)?)),
+            Location::Header => {
+                // The generator drops these parameters; a table from elsewhere may not.
+                if mcpgen_contract::wire::is_transport_header(param.name) {
+                    return Err(format!(
+                        "argument `{}`: the header `{}` frames or routes the request, so only \
+                         the HTTP client sets it; leave the argument out",
+                        param.arg, param.name
+                    ));
+                }
+                prepared
+                    .headers
+                    .push((param.name.to_string(), header_text(param, &value)?))
+            }
             Location::Cookie => {
                 prepared
                     .cookies
@@ -266,6 +284,60 @@ mod tests {
         );
         assert_eq!(p.headers, [("X-Trace".to_string(), "t1".to_string())]);
         assert_eq!(p.body.unwrap().1, br#"{"n":1}"#);
+    }
+
+    #[test]
+    fn never_sends_transport_headers_or_paths_with_dot_segments() {
+        for name in [
+            "Content-Length",
+            "host",
+            "Transfer-Encoding",
+            "Proxy-Authorization",
+        ] {
+            let params: &'static [Param] = Box::leak(Box::new([Param {
+                arg: "h",
+                name: Box::leak(name.to_string().into_boxed_str()),
+                location: Location::Header,
+                ..PARAMS[2]
+            }]));
+            let tool = Tool {
+                params,
+                body: None,
+                ..TOOL
+            };
+            let err = build(
+                &tool,
+                "http://api.test",
+                &args(json!({"h": "0"})),
+                &FileRoots::default(),
+            )
+            .unwrap_err();
+            assert!(err.contains("`h`") && err.contains(name), "{err}");
+            // Left out, nothing is sent and the call goes ahead.
+            let p = build(
+                &tool,
+                "http://api.test",
+                &args(json!({})),
+                &FileRoots::default(),
+            );
+            assert!(p.unwrap().headers.is_empty());
+        }
+        for path in ["/a/../../admin", "/a/%2e%2E/admin", "/./x"] {
+            let tool = Tool {
+                path,
+                params: &[],
+                body: None,
+                ..TOOL
+            };
+            let err = build(
+                &tool,
+                "http://api.test/v1",
+                &args(json!({})),
+                &FileRoots::default(),
+            )
+            .unwrap_err();
+            assert!(err.contains(path), "{err}");
+        }
     }
 
     #[test]

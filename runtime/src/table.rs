@@ -134,7 +134,7 @@ pub struct Tool {
 
 /// A tool's result view (MCP Apps): served as a `ui://` resource to clients that declare the
 /// `io.modelcontextprotocol/ui` extension.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct View {
     /// What the built-in view draws (kind, where the records are, columns, chart), as JSON.
     pub config: &'static str,

@@ -317,6 +317,7 @@ impl Normalizer<'_> {
             top,
             global_security: &global_security,
             scheme_keys: &scheme_keys,
+            schemes: &security_schemes,
         };
         let operations = self.operations(loc, &scope)?;
 

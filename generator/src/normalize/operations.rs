@@ -17,6 +17,7 @@ pub(super) struct DocumentScope<'d> {
     pub(super) top: &'d Map<String, Value>,
     pub(super) global_security: &'d [SecurityRequirement],
     pub(super) scheme_keys: &'d [String],
+    pub(super) schemes: &'d [SecurityScheme],
 }
 
 /// What every operation of one path item shares.
@@ -85,6 +86,20 @@ impl Normalizer<'_> {
                 self.warn(
                     &paths_loc.join(path),
                     "a path must start with `/`: this one is skipped; add the `/`",
+                );
+                continue;
+            }
+            if let Some(segment) = mcpgen_contract::wire::dot_segment(path) {
+                // Resolving the URL removes the segment and climbs out of the API's base path
+                // (`/v1` + `/a/../../admin` is `/admin`): no tool may send that.
+                self.note(
+                    Level::Error,
+                    &paths_loc.join(path),
+                    format!(
+                        "the path has a `{segment}` segment, which would send requests outside \
+                         the API's base path: its operations are skipped; write the path without \
+                         `.` and `..` segments"
+                    ),
                 );
                 continue;
             }
@@ -206,6 +221,7 @@ impl Normalizer<'_> {
             Some(value) => self.security(&loc.join("security"), value, doc.scheme_keys)?,
             None => doc.global_security.to_vec(),
         };
+        self.drop_credential_headers(loc, &mut sorted.parameters, &security, doc.schemes);
         let mut servers = self.servers(loc, obj)?;
         if servers.is_empty() {
             servers = scope.servers.to_vec();
@@ -269,6 +285,59 @@ impl Normalizer<'_> {
             );
         }
         Ok(sorted)
+    }
+
+    /// Header parameters named like a header the operation's credentials go in (`Authorization`,
+    /// `Cookie`, an API key's header) are not inputs: the model could replace the credential, or
+    /// send a forged one when the connector has none configured.
+    fn drop_credential_headers(
+        &mut self,
+        loc: &Loc,
+        parameters: &mut Vec<Parameter>,
+        security: &[SecurityRequirement],
+        schemes: &[SecurityScheme],
+    ) {
+        let mut credential_headers: Vec<(&str, &str)> = Vec::new();
+        for (key, _) in security.iter().flatten() {
+            let Some(scheme) = schemes.iter().find(|s| &s.key == key) else {
+                continue;
+            };
+            match &scheme.kind {
+                SchemeKind::ApiKey {
+                    name,
+                    location: Location::Header,
+                } => credential_headers.push((name, key)),
+                SchemeKind::ApiKey {
+                    location: Location::Cookie,
+                    ..
+                } => credential_headers.push(("Cookie", key)),
+                SchemeKind::Http { .. }
+                | SchemeKind::OAuth2 { .. }
+                | SchemeKind::OpenIdConnect { .. } => {
+                    credential_headers.push(("Authorization", key))
+                }
+                _ => {}
+            }
+        }
+        let mut kept = Vec::new();
+        for p in std::mem::take(parameters) {
+            let scheme = credential_headers.iter().find(|(header, _)| {
+                p.location == Location::Header && p.name.eq_ignore_ascii_case(header)
+            });
+            match scheme {
+                Some((_, key)) => self.warn(
+                    loc,
+                    format!(
+                        "header parameter `{}` is not an input: the security scheme `{key}` sends \
+                         the credential in it, and the model must not replace it; remove the \
+                         parameter from the operation",
+                        p.name
+                    ),
+                ),
+                None => kept.push(p),
+            }
+        }
+        *parameters = kept;
     }
 
     /// Every `{name}` in the path needs a path parameter, and every path parameter is required.
@@ -383,6 +452,17 @@ impl Normalizer<'_> {
             })?,
             None => return Err(loc.invalid("a parameter needs `name` and `in`")),
         };
+        if location == Location::Header && mcpgen_contract::wire::is_transport_header(&name) {
+            self.warn(
+                loc,
+                format!(
+                    "header parameter `{name}` is not an input: the HTTP client sets it, as it \
+                     frames or routes the request, and a value from the model could hang the \
+                     call or send it elsewhere; remove the parameter from the operation"
+                ),
+            );
+            return Ok(None);
+        }
         if location == Location::Header
             && ["accept", "content-type", "authorization"]
                 .contains(&name.to_ascii_lowercase().as_str())
