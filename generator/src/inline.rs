@@ -212,11 +212,7 @@ impl Walker<'_, '_> {
             path.pop();
             out.insert(key.clone(), converted);
         }
-        let Some(key) = object
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-        else {
+        let Some(key) = crate::ir::ref_key(value) else {
             return Value::Object(out);
         };
         let node = match self.defs.get(key) {
@@ -313,11 +309,7 @@ fn shallow(
         return refined(placeholder(Some(name), target), siblings);
     };
     let stub = |schema: &Value| -> Value {
-        let named = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-            .and_then(|key| defs.get(key));
+        let named = crate::ir::ref_key(schema).and_then(|key| defs.get(key));
         match (named, schema) {
             (Some((name, target, _)), Value::Object(beside)) => {
                 let mut beside = beside.clone();

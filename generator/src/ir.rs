@@ -38,6 +38,24 @@ pub struct Info {
     pub description: Option<String>,
 }
 
+/// The key in [`Api::schemas`] a schema refers to, when it is a reference
+/// (`{"$ref": "#/$defs/<key>"}`).
+pub fn ref_key(schema: &Value) -> Option<&str> {
+    schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+}
+
+impl Api {
+    /// The named schema `schema` refers to, or `schema` itself.
+    pub fn deref<'a>(&'a self, schema: &'a Value) -> &'a Value {
+        ref_key(schema)
+            .and_then(|key| self.schemas.get(key))
+            .unwrap_or(schema)
+    }
+}
+
 /// A server object of the spec: a URL template and its variables.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ApiServer {

@@ -128,7 +128,11 @@ fn start(
     let tasks = Arc::new(match &engine.config.tasks_redis_url {
         Some(url) => mcp::tasks::Tasks::new(
             runtime
-                .block_on(mcp::tasks::Store::redis(url, connector.name))
+                .block_on(mcp::tasks::Store::redis(
+                    url,
+                    connector.name,
+                    engine.config.names.mcp_tasks_redis_url(),
+                ))
                 .map_err(|e| Error::variable(engine.config.names.mcp_tasks_redis_url(), e))?,
         ),
         None => mcp::tasks::Tasks::default(),

@@ -196,17 +196,8 @@ pub fn returns(api: &Api, op: &Operation) -> String {
 
 /// A schema's shape in a few words: its name, its type, its first properties.
 fn shape(api: &Api, schema: &Value, depth: usize) -> String {
-    let (name, schema) = match schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-    {
-        Some(key) => (
-            Some(key.to_string()),
-            api.schemas.get(key).unwrap_or(schema),
-        ),
-        None => (None, schema),
-    };
+    let name = crate::ir::ref_key(schema).map(str::to_string);
+    let schema = api.deref(schema);
     if depth < 2
         && let Some(items) = schema.get("items")
     {

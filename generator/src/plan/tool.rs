@@ -169,12 +169,7 @@ fn media_rank(api: &Api, content: &Content) -> u8 {
 
 /// Whether a schema (after a top-level `$ref`) describes an array.
 fn is_array_schema(api: &Api, schema: &Value) -> bool {
-    let resolved = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-        .and_then(|key| api.schemas.get(key))
-        .unwrap_or(schema);
+    let resolved = api.deref(schema);
     match resolved.get("type") {
         Some(Value::String(t)) => t == "array",
         Some(Value::Array(types)) => types.iter().any(|t| t == "array"),

@@ -335,21 +335,12 @@ fn records_of(api: &Api, schema: &Value) -> Option<Value> {
 
 /// A schema with its `$ref` followed (within the document's schemas).
 fn resolve(api: &Api, schema: &Value) -> Value {
-    let mut schema = schema.clone();
+    // Named schemas may name others in turn; a few steps reach any real chain, and a cycle ends.
+    let mut schema = schema;
     for _ in 0..8 {
-        let Some(key) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/$defs/"))
-        else {
-            break;
-        };
-        match api.schemas.get(key) {
-            Some(target) => schema = target.clone(),
-            None => break,
-        }
+        schema = api.deref(schema);
     }
-    schema
+    schema.clone()
 }
 
 /// An object schema's properties, those of its `allOf` parts included, in order.

@@ -371,6 +371,8 @@ pub(crate) enum Store {
         connection: redis::aio::ConnectionManager,
         /// Keys start with it: `mcpgen:CONNECTOR:`.
         prefix: String,
+        /// The variable that names this Redis, for errors.
+        variable: String,
     },
 }
 
@@ -386,7 +388,11 @@ return 1
 
 impl Store {
     /// The shared store at `url`, for `connector`'s tasks.
-    pub(crate) async fn redis(url: &str, connector: &str) -> Result<Store, String> {
+    pub(crate) async fn redis(
+        url: &str,
+        connector: &str,
+        variable: String,
+    ) -> Result<Store, String> {
         let client = redis::Client::open(url).map_err(|e| format!("the tasks' Redis: {e}"))?;
         let connection = redis::aio::ConnectionManager::new(client)
             .await
@@ -394,6 +400,7 @@ impl Store {
         Ok(Store::Redis {
             connection,
             prefix: format!("mcpgen:{connector}:"),
+            variable,
         })
     }
 
@@ -413,7 +420,11 @@ impl Store {
                 map.insert(id.to_string(), record.clone());
                 Ok(map.values().filter(|r| r.owner == record.owner).count())
             }
-            Store::Redis { connection, prefix } => {
+            Store::Redis {
+                connection,
+                prefix,
+                variable,
+            } => {
                 let mut con = connection.clone();
                 let owned = format!("{prefix}owner:{}", record.owner);
                 let json = serde_json::to_string(record).unwrap_or_default();
@@ -431,7 +442,7 @@ impl Store {
                     .pexpire(&owned, ttl as i64)
                     .query_async(&mut con)
                     .await
-                    .map_err(store_error)?;
+                    .map_err(|e| store_error(&e, variable))?;
                 Ok(held)
             }
         }
@@ -442,7 +453,9 @@ impl Store {
             Store::Memory(map) => {
                 Self::lock(map).remove(id);
             }
-            Store::Redis { connection, prefix } => {
+            Store::Redis {
+                connection, prefix, ..
+            } => {
                 let mut con = connection.clone();
                 let _: Result<(), _> = redis::pipe()
                     .del(format!("{prefix}task:{id}"))
@@ -456,7 +469,9 @@ impl Store {
     async fn load(&self, id: &str) -> Option<Record> {
         match self {
             Store::Memory(map) => Self::lock(map).get(id).cloned(),
-            Store::Redis { connection, prefix } => {
+            Store::Redis {
+                connection, prefix, ..
+            } => {
                 let mut con = connection.clone();
                 let json: Option<String> = redis::cmd("GET")
                     .arg(format!("{prefix}task:{id}"))
@@ -480,7 +495,9 @@ impl Store {
                     record.task.last_updated_at = now();
                 }
             }
-            Store::Redis { connection, prefix } => {
+            Store::Redis {
+                connection, prefix, ..
+            } => {
                 let Some(mut record) = self.load(id).await else {
                     return;
                 };
@@ -498,8 +515,13 @@ impl Store {
     }
 }
 
-fn store_error(e: redis::RedisError) -> McpError {
-    McpError::internal_error(format!("the task store failed: {e}"), None)
+fn store_error(e: &redis::RedisError, variable: &str) -> McpError {
+    McpError::internal_error(
+        format!(
+            "the task store failed: {e}; the connector's operator should check that the Redis {variable} names is up and reachable, then the call can be made again"
+        ),
+        None,
+    )
 }
 
 /// How a task's work ended, as its payload: a tool result (an error result included) is

@@ -5,6 +5,7 @@
 //! user's own HTML. A client without the extension sees none of this — no `_meta`, no
 //! resources — and the text result stays what the model reads either way.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use rmcp::model::{
@@ -58,21 +59,24 @@ fn is_view_type(media_type: &str) -> bool {
 /// The views of a connector's tools, on top of the handlers below.
 pub(crate) struct Views {
     connector: &'static Connector,
+    /// The tools that have a view, by name (none: the layer passes everything through).
+    views: HashMap<&'static str, &'static View>,
     /// The list below as views-aware clients see it, when it does not depend on toolsets.
     decorated: OnceLock<Arc<[McpTool]>>,
 }
 
 impl Views {
     pub(crate) fn new(connector: &'static Connector) -> Views {
+        let views = connector
+            .tools
+            .iter()
+            .filter_map(|t| Some((t.name, t.view.as_ref()?)))
+            .collect();
         Views {
             connector,
+            views,
             decorated: OnceLock::new(),
         }
-    }
-
-    /// Whether any tool has a view: a connector without views needs no layer.
-    pub(crate) fn any(connector: &Connector) -> bool {
-        connector.tools.iter().any(|t| t.view.is_some())
     }
 
     fn uri(&self, tool: &str) -> String {
@@ -80,11 +84,7 @@ impl Views {
     }
 
     fn view(&self, tool: &str) -> Option<&'static View> {
-        self.connector
-            .tools
-            .iter()
-            .find(|t| t.name == tool)
-            .and_then(|t| t.view.as_ref())
+        self.views.get(tool).copied()
     }
 
     fn decorate(&self, listed: &[McpTool]) -> Arc<[McpTool]> {
@@ -140,7 +140,7 @@ impl Views {
 impl<Below: Handler> Layer<Below> for Views {
     fn capabilities(&self, below: &Below, capabilities: &mut ServerCapabilities) {
         below.capabilities(capabilities);
-        if !Views::any(self.connector) {
+        if self.views.is_empty() {
             return;
         }
         capabilities
@@ -151,7 +151,7 @@ impl<Below: Handler> Layer<Below> for Views {
 
     fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {
         let listed = below.tools(scope);
-        if !scope.views || !Views::any(self.connector) {
+        if !scope.views || self.views.is_empty() {
             return listed;
         }
         if scope.toolsets.is_empty() {
