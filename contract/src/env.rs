@@ -27,6 +27,11 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// Seconds a client has for a TLS handshake, and for sending a request's headers.
 pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
 
+/// Threads that serve MCP and call the API. One thread already serves many calls at once (they
+/// wait on the API, not on the CPU), and measured on 2 cores it answers faster and uses about
+/// half the CPU per call of a thread per core, which pays for hand-offs between threads.
+pub const DEFAULT_WORKER_THREADS: usize = 1;
+
 /// The names of one connector's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvNames {
@@ -111,6 +116,10 @@ impl EnvNames {
     /// Seconds a shutdown waits for running tool calls.
     pub fn shutdown_secs(&self) -> String {
         self.var("SHUTDOWN_SECS")
+    }
+    /// Threads that serve MCP and call the API.
+    pub fn worker_threads(&self) -> String {
+        self.var("WORKER_THREADS")
     }
     /// `full` or `catalog`: how `tools/list` presents the tools, replacing the generated choice.
     pub fn listing(&self) -> String {
@@ -236,6 +245,12 @@ impl EnvNames {
                 self.shutdown_secs(),
                 format!(
                     "with --http: seconds a shutdown waits for running tool calls (default {DEFAULT_SHUTDOWN_SECS})"
+                ),
+            ),
+            plain(
+                self.worker_threads(),
+                format!(
+                    "threads serving MCP and calling the API (default {DEFAULT_WORKER_THREADS}: one thread serves many calls at once; raise it when a replica has several cores to itself and its CPU is the limit)"
                 ),
             ),
             plain(

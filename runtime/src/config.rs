@@ -10,7 +10,7 @@ use std::time::Duration;
 use mcpgen_contract::env::{
     DEFAULT_CONCURRENCY, DEFAULT_HEADER_TIMEOUT_SECS, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_SESSIONS, DEFAULT_MAX_SESSIONS_PER_CALLER, DEFAULT_RESPONSE_LIMIT, DEFAULT_RETRIES,
-    DEFAULT_SESSION_IDLE_SECS, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, EnvNames, SchemeVars,
+    DEFAULT_SESSION_IDLE_SECS, DEFAULT_SHUTDOWN_SECS, DEFAULT_TIMEOUT_SECS, DEFAULT_WORKER_THREADS, EnvNames, SchemeVars,
 };
 
 use crate::error::Error;
@@ -190,6 +190,8 @@ pub(crate) struct Config {
     pub(crate) retries: u32,
     /// Requests to the API at once (`PREFIX_CONCURRENCY`), at least 1.
     pub(crate) concurrency: usize,
+    /// Threads serving MCP and calling the API (`PREFIX_WORKER_THREADS`), at least 1.
+    pub(crate) worker_threads: usize,
     /// By security scheme key; only the configured ones.
     pub(crate) credentials: HashMap<&'static str, Credential>,
     /// Inbound HTTP headers passed on to the API, as (inbound, outbound) names.
@@ -452,6 +454,9 @@ impl Config {
             retries: env.number(&names.retries(), DEFAULT_RETRIES, "retries")?,
             concurrency: env
                 .number(&names.concurrency(), DEFAULT_CONCURRENCY, "requests")?
+                .max(1),
+            worker_threads: env
+                .number(&names.worker_threads(), DEFAULT_WORKER_THREADS, "threads")?
                 .max(1),
             file_roots: FileRoots::load(
                 &names.file_roots(),

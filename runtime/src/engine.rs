@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::hooks::DynHooks;
 use crate::request::{self, Prepared};
 use crate::response::{self, Part, Received, ToolOutput};
+use crate::api_client::ApiClient;
 use crate::retry;
 use crate::scrub::Secrets;
 use crate::table::{Connector, Tool};
@@ -33,7 +34,7 @@ pub(crate) struct Engine {
     pub(crate) connector: &'static Connector,
     pub(crate) config: Config,
     hooks: Box<dyn DynHooks>,
-    http: reqwest::Client,
+    http: ApiClient,
     tokens: TokenCache,
     schemas: Schemas,
     /// One permit per request the API may be sent at once.
@@ -84,13 +85,7 @@ impl Engine {
         config: Config,
         hooks: Box<dyn DynHooks>,
     ) -> Result<Engine, Error> {
-        let http = reqwest::Client::builder()
-            // Without it, headers and body in separate writes wait for the peer's delayed ACK.
-            .tcp_nodelay(true)
-            .redirect(same_origin_redirects())
-            .user_agent(format!("{}/mcpgen", connector.name))
-            .build()
-            .map_err(Error::HttpClient)?;
+        let http = ApiClient::start(format!("{}/mcpgen", connector.name));
         let tokens = TokenCache::new(http.clone(), config.base_url_for(connector, &[]));
         let upstream = Arc::new(Semaphore::new(config.concurrency));
         Ok(Engine {
@@ -125,6 +120,7 @@ impl Engine {
         let base = self.config.base_url_for(self.connector, &[])?;
         match self
             .http
+            .get()?
             .head(&base)
             .timeout(Duration::from_secs(3))
             .send()
@@ -469,7 +465,9 @@ impl Engine {
         route: &Route,
         prepared: &Prepared,
     ) -> Result<reqwest::Response, Failure> {
-        let builder = prepared.to_reqwest(&self.http).map_err(Failure::Invalid)?;
+        let builder = prepared
+            .to_reqwest(self.http.get().map_err(Failure::Invalid)?)
+            .map_err(Failure::Invalid)?;
         info!(tool = tool.name, method = prepared.method, url = %prepared.url, "calling the API");
         let left = route.deadline.saturating_duration_since(Instant::now());
         let response = builder
@@ -588,17 +586,3 @@ fn with_attempts(mut output: ToolOutput, attempts: u32) -> ToolOutput {
     output
 }
 
-/// Redirects are followed only within the origin of the request (credentials must not travel on).
-fn same_origin_redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let Some(first) = attempt.previous().first() else {
-            return attempt.follow();
-        };
-        let same = first.origin() == attempt.url().origin();
-        if attempt.previous().len() > 5 || !same {
-            attempt.stop()
-        } else {
-            attempt.follow()
-        }
-    })
-}

@@ -36,6 +36,7 @@
 extern crate self as mcpgen_runtime;
 
 mod accepted;
+mod api_client;
 mod arguments;
 mod auth;
 mod bigint;
@@ -119,10 +120,7 @@ fn start(
     log_filter: Option<logging::LevelHandle>,
 ) -> Result<(), Error> {
     let config = config::Config::load(connector, |name| std::env::var(name).ok())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Runtime)?;
+    let runtime = async_runtime(config.worker_threads)?;
     let engine = Arc::new(engine::Engine::new(connector, config, hooks)?);
     let tools = ConnectorTools::new(engine.clone());
     let tasks = Arc::new(match &engine.config.tasks_redis_url {
@@ -163,6 +161,19 @@ fn start(
             runtime.block_on(serve(server, engine, mode))
         }
     }
+}
+
+/// The async runtime: one thread (Tokio's current-thread scheduler, no hand-offs between
+/// threads) unless the operator asked for more.
+fn async_runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, Error> {
+    let mut builder = if worker_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(worker_threads);
+        builder
+    };
+    builder.enable_all().build().map_err(Error::Runtime)
 }
 
 /// Serves `server` on the transport `mode` names.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
+use crate::api_client::ApiClient;
 use crate::config::{Credential, Secret, Selected};
 use crate::scrub::Secrets;
 use crate::table::Auth;
@@ -29,7 +30,7 @@ type Slot = Arc<Mutex<Option<CachedToken>>>;
 
 /// OAuth2 access tokens by scheme and scopes.
 pub(crate) struct TokenCache {
-    http: reqwest::Client,
+    http: ApiClient,
     /// The API's base URL, against which a relative token URL resolves (or why there is none).
     base_url: Result<String, String>,
     slots: Mutex<HashMap<String, Slot>>,
@@ -69,7 +70,7 @@ enum Lookup {
 }
 
 impl TokenCache {
-    pub(crate) fn new(http: reqwest::Client, base_url: Result<String, String>) -> TokenCache {
+    pub(crate) fn new(http: ApiClient, base_url: Result<String, String>) -> TokenCache {
         TokenCache {
             http,
             base_url,
@@ -231,6 +232,7 @@ impl TokenCache {
         } = request;
         let mut builder = self
             .http
+            .get()?
             .post(&url)
             .header("accept", "application/json")
             .header("content-type", "application/x-www-form-urlencoded");

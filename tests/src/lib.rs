@@ -9,6 +9,7 @@ pub mod api;
 pub mod client;
 pub mod sample;
 pub mod served;
+pub mod wire;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

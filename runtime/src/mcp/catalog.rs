@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::is_stateless;
 use super::layer::{Handler, Layer, ListScope, Session};
+use super::tools::listing;
 use crate::engine::Engine;
 use crate::search::SearchIndex;
 use crate::table::{Connector, Tool, Toolset};
@@ -74,6 +75,21 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// The table indices of the tools offered directly to a session with `toolsets` on.
+    fn directly_listed<'a>(
+        &'a self,
+        toolsets: &'a [&'static str],
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.connector()
+            .tools
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| self.listed_directly(t.name, toolsets))
+            .map(|(index, _)| index)
+    }
+}
+
 impl<Below: Handler> Layer<Below> for Catalog {
     fn capabilities(&self, below: &Below, capabilities: &mut ServerCapabilities) {
         below.capabilities(capabilities);
@@ -86,26 +102,27 @@ impl<Below: Handler> Layer<Below> for Catalog {
         }
     }
 
-    fn tools(&self, below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {
+    /// The catalog's tools and the tools listed directly, built from the table: the operations
+    /// the catalog stands for are never all built (for a large API that alone would cost more
+    /// than everything else a start does).
+    fn tools(&self, _below: &Below, scope: ListScope<'_>) -> Arc<[McpTool]> {
         let toolsets = scope.toolsets;
-        let all = below.tools(ListScope::default());
+        let connector = self.connector();
         let base = self
             .listed
             .get_or_init(|| {
-                let core = all.iter().filter(|t| self.listed_directly(&t.name, &[]));
-                catalog_tools(self.connector())
-                    .into_iter()
-                    .chain(core.cloned())
-                    .collect()
+                let core = self.directly_listed(&[]).map(|index| listing(&self.engine, index));
+                catalog_tools(connector).into_iter().chain(core).collect()
             })
             .clone();
         if toolsets.is_empty() {
             return base;
         }
-        let extra = all.iter().filter(|t| {
-            self.listed_directly(&t.name, toolsets) && !self.listed_directly(&t.name, &[])
-        });
-        base.iter().cloned().chain(extra.cloned()).collect()
+        let extra = self
+            .directly_listed(toolsets)
+            .filter(|&index| !self.listed_directly(connector.tools[index].name, &[]))
+            .map(|index| listing(&self.engine, index));
+        base.iter().cloned().chain(extra).collect()
     }
 
     async fn call_tool(

@@ -19,6 +19,9 @@ use crate::accepted::Progress;
 use crate::engine::Engine;
 use crate::response::ToolOutput;
 
+/// Below this many tools a second thread costs more than it saves.
+const TOOLS_PER_THREAD: usize = 256;
+
 /// The connector's tools. Cheap to share: the list is built once and every session uses it.
 pub(crate) struct ConnectorTools {
     engine: Arc<Engine>,
@@ -33,28 +36,31 @@ impl ConnectorTools {
         }
     }
 
+    /// Every tool, built on all cores at once: a large API's schemas take milliseconds to parse
+    /// that a client's first `tools/list` waits for.
     fn list(&self) -> Arc<[McpTool]> {
-        let connector = self.engine.connector;
-        connector
-            .tools
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let a = t.annotations;
-                let mut annotations = ToolAnnotations::new()
-                    .read_only(a.read_only)
-                    .destructive(a.destructive)
-                    .idempotent(a.idempotent)
-                    .open_world(a.open_world);
-                annotations.title = t.title.map(str::to_string);
-                let mut tool = McpTool::new(t.name, t.description, self.engine.input_schema(i))
-                    .annotate(annotations);
-                if let Some(title) = t.title {
-                    tool = tool.with_title(title);
-                }
-                tool
-            })
-            .collect()
+        let count = self.engine.connector.tools.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(count.div_ceil(TOOLS_PER_THREAD));
+        if threads <= 1 {
+            return (0..count).map(|i| listing(&self.engine, i)).collect();
+        }
+        let per_thread = count.div_ceil(threads);
+        let engine = &*self.engine;
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = (0..count)
+                .step_by(per_thread)
+                .map(|first| {
+                    let last = (first + per_thread).min(count);
+                    scope.spawn(move || (first..last).map(|i| listing(engine, i)).collect::<Vec<_>>())
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
     }
 
     /// The configured inbound headers of this call's HTTP request (none on stdio), as outbound
@@ -137,6 +143,23 @@ impl Handler for ConnectorTools {
             )
             .await;
         Ok(to_result(output).into())
+    }
+}
+
+/// How `tools/list` shows tool `index` of the table. The display name is the tool's `title`
+/// (clients read it before `annotations.title`, so it is not repeated there).
+pub(super) fn listing(engine: &Engine, index: usize) -> McpTool {
+    let t = &engine.connector.tools[index];
+    let a = t.annotations;
+    let annotations = ToolAnnotations::new()
+        .read_only(a.read_only)
+        .destructive(a.destructive)
+        .idempotent(a.idempotent)
+        .open_world(a.open_world);
+    let tool = McpTool::new(t.name, t.description, engine.input_schema(index)).annotate(annotations);
+    match t.title {
+        Some(title) => tool.with_title(title),
+        None => tool,
     }
 }
 
