@@ -31,6 +31,7 @@ fn credentials(binary: &std::path::Path, prefix: &str, api: &str) -> Vec<(String
         "_LISTING",
         "_RETRIES",
         "_CONCURRENCY",
+        "_WORKER_THREADS",
     ];
     help.lines()
         .filter_map(|l| l.split_whitespace().next())
