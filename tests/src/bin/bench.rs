@@ -6,7 +6,6 @@
 //! `bench upstream` serves the fast local API (prints its port). `bench run KEY VALUE …` measures
 //! and writes a JSON report; the keys are listed in [`Settings`].
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -108,7 +107,9 @@ impl Settings {
     fn target(&self) -> String {
         let mut target = self.path.clone();
         for (name, value) in self.arguments.as_object().into_iter().flatten() {
-            let value = value.as_str().map_or_else(|| value.to_string(), String::from);
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), String::from);
             target = target.replace(&format!("{{{name}}}"), &value);
         }
         target
@@ -136,29 +137,28 @@ fn time_each(n: usize, mut call: impl FnMut(usize)) -> Vec<Duration> {
         .collect()
 }
 
-/// Rounds each series of a comparison takes turns in, so that a change in the machine's state
-/// (a noisy neighbour, a CPU waking from idle) falls on every series alike.
+/// Rounds each comparison takes turns in, so that a change in the machine's state (a noisy
+/// neighbour, a CPU waking from idle) falls on every series alike.
 const ROUNDS: usize = 10;
+/// Calls that warm a freshly started server before a round is measured.
+const WARM_UP: usize = 20;
 
-/// A named way to make one request (its argument numbers the request).
-type Series<'a> = (String, Box<dyn FnMut(usize) + 'a>);
+/// Samples by series name, summarised when the rounds are over.
+#[derive(Default)]
+struct Samples(std::collections::BTreeMap<String, Vec<Duration>>);
 
-/// Runs `calls` requests of every series, in [`ROUNDS`] interleaved turns; a JSON summary of
-/// each by name.
-fn interleaved(calls: usize, mut series: Vec<Series<'_>>) -> Value {
-    let mut samples: Vec<Vec<Duration>> = series.iter().map(|_| Vec::new()).collect();
-    let per_round = calls.div_ceil(ROUNDS);
-    for round in 0..ROUNDS {
-        for ((_, request), samples) in series.iter_mut().zip(&mut samples) {
-            let first = round * per_round;
-            samples.extend(time_each(per_round, |i| request(first + i)));
+impl Samples {
+    fn add(&mut self, name: &str, samples: Vec<Duration>) {
+        self.0.entry(name.to_string()).or_default().extend(samples);
+    }
+
+    fn report(self) -> Value {
+        let mut report = json!({});
+        for (name, samples) in self.0 {
+            report[name] = summary(samples);
         }
+        report
     }
-    let mut report = json!({});
-    for ((name, _), samples) in series.iter().zip(samples) {
-        report[name.as_str()] = summary(samples);
-    }
-    report
 }
 
 /// An answer must be a result, and a tool call's must not be an error.
@@ -292,34 +292,31 @@ fn ping_message(id: usize) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "ping"})
 }
 
-/// Ping and tool-call latency over stdio, the floor's and the connector's in turns, and the
-/// API's own for the same call.
+/// Ping and tool-call latency over stdio, the floor's and the connector's in turns, each started
+/// afresh for its turn: with only one server running, as under a real client, neither gets a
+/// better place on the CPUs for having started first (measured: up to 6× on a 2-core VM).
 fn stdio_series(floor: &mut Command, connector: &mut Command, settings: &Settings) -> Value {
-    let peers = [("floor", floor), ("connector", connector)].map(|(name, command)| {
-        let mut peer = StdioPeer::start(command);
-        peer.initialize();
-        for i in 0..settings.calls / 10 {
-            check(&peer.request(&call_message(i, settings)), "warm-up call");
+    let per_round = settings.calls.div_ceil(ROUNDS);
+    let mut samples = Samples::default();
+    for _ in 0..ROUNDS {
+        for (name, command) in [("floor", &mut *floor), ("connector", &mut *connector)] {
+            let mut peer = StdioPeer::start(command);
+            peer.initialize();
+            for i in 0..WARM_UP {
+                check(&peer.request(&call_message(i, settings)), "warm-up call");
+            }
+            let ping = time_each(per_round, |i| {
+                check(&peer.request(&ping_message(i)), "ping");
+            });
+            let call = time_each(per_round, |i| {
+                check(&peer.request(&call_message(i, settings)), "call");
+            });
+            samples.add(&format!("{name}_ping"), ping);
+            samples.add(&format!("{name}_call"), call);
+            peer.stop();
         }
-        (name, RefCell::new(peer))
-    });
-    let mut series: Vec<Series<'_>> = Vec::new();
-    for (name, peer) in &peers {
-        let ping = move |i| check(&peer.borrow_mut().request(&ping_message(i)), "ping");
-        series.push((format!("{name}_ping"), Box::new(ping)));
     }
-    for (name, peer) in &peers {
-        let call = move |i| {
-            let reply = peer.borrow_mut().request(&call_message(i, settings));
-            check(&reply, "call");
-        };
-        series.push((format!("{name}_call"), Box::new(call)));
-    }
-    let report = interleaved(settings.calls, series);
-    for (_, peer) in peers {
-        peer.into_inner().stop();
-    }
-    report
+    samples.report()
 }
 
 /// Start to the first page of `tools/list`, the peak RSS then, and the whole listing's bytes.
@@ -448,39 +445,60 @@ fn noop(era: Era) -> &'static str {
     }
 }
 
-/// Ping and tool-call latency over Streamable HTTP, one kept-alive connection each: the floor,
-/// and the connector in both eras, in turns.
-fn http_series(floor: &str, connector: &str, settings: &Settings) -> Value {
-    let clients = [
-        ("floor", floor, Era::Stateless),
-        ("session", connector, Era::Session),
-        ("stateless", connector, Era::Stateless),
-    ]
-    .map(|(name, addr, era)| {
-        let mut client = HttpClient::open(addr, era, &settings.tool);
-        for i in 0..settings.calls / 10 {
-            check(&client.request(call_message(i, settings), "tools/call"), "warm-up call");
+/// Ping and tool-call latency over Streamable HTTP on a kept-alive connection: the floor, and
+/// the connector in both eras, in turns, each server started afresh for its turn (see
+/// [`stdio_series`]).
+fn http_series(settings: &Settings, upstream: &str) -> Value {
+    let per_round = settings.calls.div_ceil(ROUNDS);
+    let mut samples = Samples::default();
+    for _ in 0..ROUNDS {
+        for server in [Server::Floor, Server::Connector] {
+            let running = server.start(settings, upstream);
+            for &(name, era) in server.eras() {
+                let mut client = HttpClient::open(&running.addr, era, &settings.tool);
+                for i in 0..WARM_UP {
+                    let reply = client.request(call_message(i, settings), "tools/call");
+                    check(&reply, "warm-up call");
+                }
+                let method = noop(era);
+                let ping = time_each(per_round, |i| {
+                    let message = json!({"jsonrpc": "2.0", "id": i, "method": method});
+                    check(&client.request(message, method), method);
+                });
+                let call = time_each(per_round, |i| {
+                    let reply = client.request(call_message(i, settings), "tools/call");
+                    check(&reply, "call");
+                });
+                samples.add(&format!("{name}_ping"), ping);
+                samples.add(&format!("{name}_call"), call);
+            }
         }
-        (name, RefCell::new(client))
-    });
-    let mut series: Vec<Series<'_>> = Vec::new();
-    for (name, client) in &clients {
-        let ping = move |i| {
-            let mut client = client.borrow_mut();
-            let method = noop(client.era);
-            let message = json!({"jsonrpc": "2.0", "id": i, "method": method});
-            check(&client.request(message, method), method);
-        };
-        series.push((format!("{name}_ping"), Box::new(ping)));
     }
-    for (name, client) in &clients {
-        let call = move |i| {
-            let reply = client.borrow_mut().request(call_message(i, settings), "tools/call");
-            check(&reply, "call");
-        };
-        series.push((format!("{name}_call"), Box::new(call)));
+    samples.report()
+}
+
+/// The two servers over HTTP.
+#[derive(Clone, Copy)]
+enum Server {
+    Floor,
+    Connector,
+}
+
+impl Server {
+    fn start(self, settings: &Settings, upstream: &str) -> HttpServer {
+        match self {
+            Server::Floor => start_floor_http(settings, upstream),
+            Server::Connector => start_connector_http(settings, upstream),
+        }
     }
-    interleaved(settings.calls, series)
+
+    /// The series measured on it, by name: the floor has no sessions.
+    fn eras(self) -> &'static [(&'static str, Era)] {
+        match self {
+            Server::Floor => &[("floor", Era::Stateless)],
+            Server::Connector => &[("session", Era::Session), ("stateless", Era::Stateless)],
+        }
+    }
 }
 
 /// `clients` clients at once, each on its own connection, `client_calls` calls each.
@@ -610,16 +628,20 @@ fn cpu_seconds(pid: u32) -> f64 {
         .1
         .split_whitespace()
         .collect();
-    let ticks: f64 = fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
     ticks / 100.0
 }
 
-/// Throughput of the floor and of the connector in both eras, with the connector's CPU time per
-/// call and its memory at the end.
-fn throughput_part(floor: &HttpServer, connector: &HttpServer, settings: &Settings) -> Value {
-    let pid = connector.child.id();
+/// Throughput of the floor and of the connector in both eras (one server running at a time),
+/// with the connector's CPU time per call and its memory at the end.
+fn throughput_part(settings: &Settings, upstream: &str) -> Value {
+    let floor = Server::Floor.start(settings, upstream);
     let mut part = json!({"floor": throughput(&floor.addr, Era::Stateless, settings)});
-    for (name, era) in [("session", Era::Session), ("stateless", Era::Stateless)] {
+    drop(floor);
+    let connector = Server::Connector.start(settings, upstream);
+    let pid = connector.child.id();
+    for &(name, era) in Server::Connector.eras() {
         let cpu = cpu_seconds(pid);
         let mut figures = throughput(&connector.addr, era, settings);
         let calls = (settings.clients * settings.client_calls) as f64;
@@ -657,15 +679,11 @@ fn run(settings: &Settings) -> Value {
     if wanted("stdio") {
         report["stdio"] = stdio_series(&mut floor_stdio, &mut connector_stdio, settings);
     }
-    if wanted("http") || wanted("throughput") {
-        let floor = start_floor_http(settings, &upstream_addr);
-        let connector = start_connector_http(settings, &upstream_addr);
-        if wanted("http") {
-            report["http"] = http_series(&floor.addr, &connector.addr, settings);
-        }
-        if wanted("throughput") {
-            report["throughput"] = throughput_part(&floor, &connector, settings);
-        }
+    if wanted("http") {
+        report["http"] = http_series(settings, &upstream_addr);
+    }
+    if wanted("throughput") {
+        report["throughput"] = throughput_part(settings, &upstream_addr);
     }
     report
 }
