@@ -32,6 +32,15 @@ pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 10;
 /// half the CPU per call of a thread per core, which pays for hand-offs between threads.
 pub const DEFAULT_WORKER_THREADS: usize = 1;
 
+/// A variable that holds no secret.
+fn plain(name: String, description: String) -> Variable {
+    Variable {
+        name,
+        description,
+        secret: false,
+    }
+}
+
 /// The names of one connector's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvNames {
@@ -181,11 +190,6 @@ impl EnvNames {
             Some(url) => format!("default `{url}`"),
             None => "required: the spec names no server".into(),
         };
-        let plain = |name: String, description: String| Variable {
-            name,
-            description,
-            secret: false,
-        };
         vec![
             plain(
                 self.base_url(),
@@ -240,7 +244,13 @@ impl EnvNames {
             ),
         ])
         .chain(self.endpoint_limits())
-        .chain([
+        .chain(self.process_settings())
+        .collect()
+    }
+
+    /// The variables for the process itself (shutdown, threads, logs), in `--help` order.
+    fn process_settings(&self) -> Vec<Variable> {
+        vec![
             plain(
                 self.shutdown_secs(),
                 format!(
@@ -257,17 +267,11 @@ impl EnvNames {
                 self.log(),
                 "log filter for stderr, e.g. `info` or `debug` (default `warn`)".into(),
             ),
-        ])
-        .collect()
+        ]
     }
 
     /// The variables that bound what the connector asks of the API, in `--help` order.
     fn api_limits(&self) -> Vec<Variable> {
-        let plain = |name: String, description: String| Variable {
-            name,
-            description,
-            secret: false,
-        };
         vec![
             plain(
                 self.retries(),
@@ -287,11 +291,6 @@ impl EnvNames {
     /// The variables that bound what the HTTP endpoint takes on (connections, slow clients,
     /// sessions), in `--help` order.
     fn endpoint_limits(&self) -> Vec<Variable> {
-        let plain = |name: String, description: String| Variable {
-            name,
-            description,
-            secret: false,
-        };
         vec![
             plain(
                 self.mcp_max_connections(),
