@@ -7,7 +7,9 @@ a one-line spec change), the binary's size, and through `bench` (tests/src/bin/b
 first `tools/list`, peak RSS, the listing's bytes, per-call latency over stdio and Streamable HTTP
 (both protocol eras) and throughput with concurrent clients. Every run-time figure is measured
 beside its references in the same run — the API called directly and `floor`, a minimal
-hand-written one-tool MCP proxy (tests/src/bin/floor.rs) — and reported as a ratio to them.
+hand-written one-tool MCP proxy (tests/src/bin/floor.rs) — and reported as a ratio to them. Over
+stdio a third reference, the async floor (tests/src/bin/async_floor.rs), is the same proxy on the
+connector's own stack (Tokio, reqwest): what the async stack alone costs.
 
 Writes target/bench/suite.json and target/bench/suite.md, and prints the Markdown.
 Usage: benches/suite.py [--quick]   (--quick: fewer calls and runs, for trying the suite out)
@@ -142,6 +144,7 @@ def measure_run_time(entry, binary, env, parts, label):
         os.path.join(RELEASE, "bench"), "run",
         "--connector", binary,
         "--floor", os.path.join(RELEASE, "floor"),
+        "--async-floor", os.path.join(RELEASE, "async_floor"),
         "--base-var", entry["base_var"],
         "--base-path", entry["base_path"],
         "--tool", entry["tool"],
@@ -196,6 +199,8 @@ def markdown(results):
     row("`tools/list`, every page", lambda r: f"{r['run']['startup']['connector']['tools_list_bytes'] / 1e6:.2f} MB")
     row("stdio `ping`, vs the floor", per_call("stdio", "connector_ping", "floor_ping"))
     row("stdio `tools/call`, vs the floor", per_call("stdio", "connector_call", "floor_call"))
+    row("stdio `tools/call`, vs the async floor", per_call("stdio", "connector_call", "async_floor_call"))
+    row("(the async floor's call, vs the floor)", per_call("stdio", "async_floor_call", "floor_call"))
     for era, name in (("session", "2025-11-25 session"), ("stateless", "2026-07-28 stateless")):
         row(f"HTTP no-op, {name}, vs the floor", per_call("http", f"{era}_ping", "floor_ping"))
         row(f"HTTP `tools/call`, {name}, vs the floor", per_call("http", f"{era}_call", "floor_call"))

@@ -14,6 +14,7 @@ fn bench_measures_every_series_against_its_references() {
         .arg("run")
         .args(["--connector", connector.to_str().unwrap()])
         .args(["--floor", env!("CARGO_BIN_EXE_floor")])
+        .args(["--async-floor", env!("CARGO_BIN_EXE_async_floor")])
         .args(["--env", "ORDERS_API_KEY_AUTH=bench-key"])
         .args(["--base-var", "ORDERS_BASE_URL", "--base-path", "/v1"])
         .args([
@@ -46,6 +47,8 @@ fn bench_measures_every_series_against_its_references() {
         "/stdio/floor_call",
         "/stdio/connector_ping",
         "/stdio/connector_call",
+        "/stdio/async_floor_ping",
+        "/stdio/async_floor_call",
         "/http/floor_ping",
         "/http/floor_call",
         "/http/session_ping",

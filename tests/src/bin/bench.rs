@@ -19,9 +19,10 @@ use serde_json::{Value, json};
 
 /// What `bench run` is told, as `KEY VALUE` pairs on its command line.
 struct Settings {
-    /// The connector binary and the floor binary.
+    /// The connector binary and the floor binary; optionally the async floor (stdio only).
     connector: String,
     floor: String,
+    async_floor: Option<String>,
     /// `NAME=VALUE` pairs for the connector's environment, besides its base URL.
     env: Vec<(String, String)>,
     /// The variable that takes the API's base URL, and the path prefix to put after the host.
@@ -79,6 +80,10 @@ impl Settings {
         Settings {
             connector: one("connector"),
             floor: one("floor"),
+            async_floor: values
+                .get("async-floor")
+                .and_then(|v| v.last())
+                .map(|v| v.to_string()),
             env,
             base_var: one("base-var"),
             base_path: values
@@ -295,11 +300,11 @@ fn ping_message(id: usize) -> Value {
 /// Ping and tool-call latency over stdio, the floor's and the connector's in turns, each started
 /// afresh for its turn: with only one server running, as under a real client, neither gets a
 /// better place on the CPUs for having started first (measured: up to 6× on a 2-core VM).
-fn stdio_series(floor: &mut Command, connector: &mut Command, settings: &Settings) -> Value {
+fn stdio_series(mut peers: Vec<(&str, Command)>, settings: &Settings) -> Value {
     let per_round = settings.calls.div_ceil(ROUNDS);
     let mut samples = Samples::default();
     for _ in 0..ROUNDS {
-        for (name, command) in [("floor", &mut *floor), ("connector", &mut *connector)] {
+        for (name, command) in &mut peers {
             let mut peer = StdioPeer::start(command);
             peer.initialize();
             for i in 0..WARM_UP {
@@ -677,7 +682,13 @@ fn run(settings: &Settings) -> Value {
             "connector": startup(&mut connector_stdio, settings.starts)});
     }
     if wanted("stdio") {
-        report["stdio"] = stdio_series(&mut floor_stdio, &mut connector_stdio, settings);
+        let mut peers = vec![("floor", floor_stdio), ("connector", connector_stdio)];
+        if let Some(binary) = &settings.async_floor {
+            let mut command = Command::new(binary);
+            command.args([&upstream_addr, &settings.path, &settings.tool]);
+            peers.push(("async_floor", command));
+        }
+        report["stdio"] = stdio_series(peers, settings);
     }
     if wanted("http") {
         report["http"] = http_series(settings, &upstream_addr);

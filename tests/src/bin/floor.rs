@@ -43,7 +43,9 @@ impl Proxy {
         let mut target = self.path.clone();
         if let Some(arguments) = arguments.as_object() {
             for (name, value) in arguments {
-                let value = value.as_str().map_or_else(|| value.to_string(), String::from);
+                let value = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), String::from);
                 target = target.replace(&format!("{{{name}}}"), &value);
             }
         }
@@ -64,7 +66,11 @@ fn serve_stdio(mut proxy: Proxy) {
         let Ok(line) = line else { return };
         if let Some(mut reply) = proxy.answer(&line) {
             reply.push(b'\n');
-            if stdout.write_all(&reply).and_then(|()| stdout.flush()).is_err() {
+            if stdout
+                .write_all(&reply)
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
                 return;
             }
         }
