@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
 use crate::accepted::{self, Progress};
+use crate::api_client::ApiClient;
 use crate::arguments::{self, Schemas};
 use crate::auth;
 use crate::config::Config;
@@ -23,7 +24,6 @@ use crate::error::Error;
 use crate::hooks::DynHooks;
 use crate::request::{self, Prepared};
 use crate::response::{self, Part, Received, ToolOutput};
-use crate::api_client::ApiClient;
 use crate::retry;
 use crate::scrub::Secrets;
 use crate::table::{Connector, Tool};
@@ -585,4 +585,3 @@ fn with_attempts(mut output: ToolOutput, attempts: u32) -> ToolOutput {
     }
     output
 }
-

@@ -111,7 +111,9 @@ impl<Below: Handler> Layer<Below> for Catalog {
         let base = self
             .listed
             .get_or_init(|| {
-                let core = self.directly_listed(&[]).map(|index| listing(&self.engine, index));
+                let core = self
+                    .directly_listed(&[])
+                    .map(|index| listing(&self.engine, index));
                 catalog_tools(connector).into_iter().chain(core).collect()
             })
             .clone();

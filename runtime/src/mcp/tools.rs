@@ -53,7 +53,11 @@ impl ConnectorTools {
                 .step_by(per_thread)
                 .map(|first| {
                     let last = (first + per_thread).min(count);
-                    scope.spawn(move || (first..last).map(|i| listing(engine, i)).collect::<Vec<_>>())
+                    scope.spawn(move || {
+                        (first..last)
+                            .map(|i| listing(engine, i))
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
             parts
@@ -156,7 +160,8 @@ pub(super) fn listing(engine: &Engine, index: usize) -> McpTool {
         .destructive(a.destructive)
         .idempotent(a.idempotent)
         .open_world(a.open_world);
-    let tool = McpTool::new(t.name, t.description, engine.input_schema(index)).annotate(annotations);
+    let tool =
+        McpTool::new(t.name, t.description, engine.input_schema(index)).annotate(annotations);
     match t.title {
         Some(title) => tool.with_title(title),
         None => tool,
