@@ -4,7 +4,9 @@
 //! alive. Not a general HTTP implementation — the tests use hyper and reqwest for that.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
+
+use serde_json::Value;
 
 /// One request or response: its first line, its headers, its body.
 #[derive(Debug)]
@@ -184,5 +186,49 @@ impl Connection {
             }
         }
         unreachable!("the loop returns on its second attempt")
+    }
+}
+
+/// `template` with each `{name}` replaced by the argument of that name (strings as they are, other
+/// values as JSON), unencoded: the benchmarks' requests carry plain identifiers.
+pub fn fill_path(template: &str, arguments: &Value) -> String {
+    let mut target = template.to_string();
+    for (name, value) in arguments.as_object().into_iter().flatten() {
+        let value = value
+            .as_str()
+            .map_or_else(|| value.to_string(), String::from);
+        target = target.replace(&format!("{{{name}}}"), &value);
+    }
+    target
+}
+
+/// Serves HTTP/1.1 on 127.0.0.1, on a port the system picks and this prints on stdout for the
+/// parent process: a thread per connection, each with a handler of its own from
+/// `handler_for_connection`, which answers a request with a status and a JSON body.
+pub fn serve<H>(mut handler_for_connection: impl FnMut() -> H)
+where
+    H: FnMut(&Message) -> (u16, Vec<u8>) + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+    println!("{}", listener.local_addr().expect("a bound address").port());
+    let _ = io::stdout().flush();
+    for stream in listener.incoming().flatten() {
+        let handler = handler_for_connection();
+        std::thread::spawn(move || serve_connection(stream, handler));
+    }
+}
+
+fn serve_connection(stream: TcpStream, mut handler: impl FnMut(&Message) -> (u16, Vec<u8>)) {
+    let _ = stream.set_nodelay(true);
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = stream;
+    while let Ok(Some(request)) = read_message(&mut reader) {
+        let (status, body) = handler(&request);
+        if write_response(&mut writer, status, "application/json", &body).is_err() {
+            return;
+        }
     }
 }

@@ -147,7 +147,8 @@ async fn no_more_than_the_concurrency_cap_reach_the_api_at_once() {
     let calls: Vec<_> = (0..6)
         .map(|_| client.call("getOrder", json!({"orderId": "ord_7Hx2Lq9ZpA4m"})))
         .collect();
-    let answers = futures_join(calls).await;
+    // The calls must overlap to test the cap.
+    let answers = mcpgen_e2e::join_all(calls).await;
     assert!(
         answers
             .iter()
@@ -156,28 +157,4 @@ async fn no_more_than_the_concurrency_cap_reach_the_api_at_once() {
     assert_eq!(api.take().len(), 6);
     assert_eq!(api.most_at_once(), 2);
     client.close().await;
-}
-
-/// Awaits every future at once (the calls must overlap to test the cap).
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *output = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().map(Option::unwrap).collect()
 }

@@ -64,29 +64,28 @@ impl Catalog {
     /// Whether a direct call of `name` is offered to this session: a core tool, or a tool of a
     /// toolset it switched on.
     fn listed_directly(&self, name: &str, toolsets: &[&'static str]) -> bool {
-        let Some(index) = self.engine.tool_index(name) else {
-            return false;
-        };
-        self.connector().tools[index].core
+        self.engine
+            .tool_index(name)
+            .is_some_and(|index| self.listed_directly_at(index, toolsets))
+    }
+
+    /// [`Catalog::listed_directly`] for the tool at `index` of the table.
+    fn listed_directly_at(&self, index: usize, toolsets: &[&'static str]) -> bool {
+        let tool = &self.connector().tools[index];
+        tool.core
             || toolsets
                 .iter()
                 .filter_map(|t| self.toolset(t))
-                .any(|t| t.tools.contains(&name))
+                .any(|t| t.tools.contains(&tool.name))
     }
-}
 
-impl Catalog {
     /// The table indices of the tools offered directly to a session with `toolsets` on.
     fn directly_listed<'a>(
         &'a self,
         toolsets: &'a [&'static str],
     ) -> impl Iterator<Item = usize> + 'a {
-        self.connector()
-            .tools
-            .iter()
-            .enumerate()
-            .filter(move |(_, t)| self.listed_directly(t.name, toolsets))
-            .map(|(index, _)| index)
+        (0..self.connector().tools.len())
+            .filter(move |&index| self.listed_directly_at(index, toolsets))
     }
 }
 
@@ -122,7 +121,7 @@ impl<Below: Handler> Layer<Below> for Catalog {
         }
         let extra = self
             .directly_listed(toolsets)
-            .filter(|&index| !self.listed_directly(connector.tools[index].name, &[]))
+            .filter(|&index| !self.listed_directly_at(index, &[]))
             .map(|index| listing(&self.engine, index));
         base.iter().cloned().chain(extra).collect()
     }

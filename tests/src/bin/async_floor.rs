@@ -19,17 +19,7 @@ async fn answer(line: &str, client: &reqwest::Client, base: &str, tool: &str) ->
             "capabilities": {"tools": {}}, "serverInfo": {"name": "async-floor", "version": "1"}}),
         "tools/list" => json!({"tools": [{"name": tool, "inputSchema": {"type": "object"}}]}),
         "tools/call" => {
-            let mut target = base.to_string();
-            for (name, value) in request["params"]["arguments"]
-                .as_object()
-                .into_iter()
-                .flatten()
-            {
-                let value = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), String::from);
-                target = target.replace(&format!("{{{name}}}"), &value);
-            }
+            let target = mcpgen_e2e::wire::fill_path(base, &request["params"]["arguments"]);
             let text = match client.get(&target).send().await {
                 Ok(response) => response.text().await.unwrap_or_default(),
                 Err(e) => e.to_string(),

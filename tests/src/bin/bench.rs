@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -110,14 +109,7 @@ impl Settings {
     }
 
     fn target(&self) -> String {
-        let mut target = self.path.clone();
-        for (name, value) in self.arguments.as_object().into_iter().flatten() {
-            let value = value
-                .as_str()
-                .map_or_else(|| value.to_string(), String::from);
-            target = target.replace(&format!("{{{name}}}"), &value);
-        }
-        target
+        wire::fill_path(&self.path, &self.arguments)
     }
 }
 
@@ -178,33 +170,18 @@ fn check(reply: &[u8], what: &str) {
 
 // ---- the fast upstream ----
 
+/// The fast upstream: every request answered with a small JSON object naming the last segment
+/// of its path.
 fn serve_upstream() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-    println!("{}", listener.local_addr().expect("bound").port());
-    let _ = std::io::stdout().flush();
-    for stream in listener.incoming().flatten() {
-        std::thread::spawn(move || upstream_connection(stream));
-    }
-}
-
-/// Answers every request with a small JSON object naming the last segment of its path.
-fn upstream_connection(stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
-    while let Ok(Some(request)) = wire::read_message(&mut reader) {
-        let path = request.target().split('?').next().unwrap_or("");
-        let id = path.rsplit('/').next().unwrap_or("");
-        let body = json!({"id": id, "status": "open", "currency": "EUR", "total": 1999,
-            "items": [{"sku": "A-1", "quantity": 2}, {"sku": "B-7", "quantity": 1}]});
-        let body = serde_json::to_vec(&body).expect("JSON");
-        if wire::write_response(&mut writer, 200, "application/json", &body).is_err() {
-            return;
+    wire::serve(|| {
+        |request: &wire::Message| {
+            let path = request.target().split('?').next().unwrap_or("");
+            let id = path.rsplit('/').next().unwrap_or("");
+            let body = json!({"id": id, "status": "open", "currency": "EUR", "total": 1999,
+                "items": [{"sku": "A-1", "quantity": 2}, {"sku": "B-7", "quantity": 1}]});
+            (200, serde_json::to_vec(&body).expect("JSON"))
         }
-    }
+    });
 }
 
 /// Starts this binary's upstream in a process of its own; returns it and its `host:port`.

@@ -8,8 +8,7 @@
 //! upstream connection per client connection) and prints its port. `PATH` is the upstream
 //! target with `{argument}` placeholders filled from the call's arguments.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, Write};
 
 use mcpgen_e2e::wire::{self, Connection};
 use serde_json::{Value, json};
@@ -40,15 +39,7 @@ impl Proxy {
     }
 
     fn call(&mut self, arguments: &Value) -> Value {
-        let mut target = self.path.clone();
-        if let Some(arguments) = arguments.as_object() {
-            for (name, value) in arguments {
-                let value = value
-                    .as_str()
-                    .map_or_else(|| value.to_string(), String::from);
-                target = target.replace(&format!("{{{name}}}"), &value);
-            }
-        }
+        let target = wire::fill_path(&self.path, arguments);
         match self.upstream.exchange("GET", &target, &[], b"") {
             Ok(response) => json!({
                 "content": [{"type": "text", "text": String::from_utf8_lossy(&response.body)}],
@@ -77,24 +68,6 @@ fn serve_stdio(mut proxy: Proxy) {
     }
 }
 
-fn serve_connection(stream: TcpStream, mut proxy: Proxy) {
-    let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
-    while let Ok(Some(request)) = wire::read_message(&mut reader) {
-        let written = match proxy.answer(&request.body) {
-            Some(reply) => wire::write_response(&mut writer, 200, "application/json", &reply),
-            None => wire::write_response(&mut writer, 202, "application/json", b""),
-        };
-        if written.is_err() {
-            return;
-        }
-    }
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, mode, upstream, path, tool] = args.as_slice() else {
@@ -108,16 +81,13 @@ fn main() {
     };
     match mode.as_str() {
         "stdio" => serve_stdio(proxy()),
-        "http" => {
-            let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-            let port = listener.local_addr().expect("a bound address").port();
-            println!("{port}");
-            let _ = std::io::stdout().flush();
-            for stream in listener.incoming().flatten() {
-                let proxy = proxy();
-                std::thread::spawn(move || serve_connection(stream, proxy));
+        "http" => wire::serve(|| {
+            let mut proxy = proxy();
+            move |request: &wire::Message| match proxy.answer(&request.body) {
+                Some(reply) => (200, reply),
+                None => (202, Vec::new()),
             }
-        }
+        }),
         other => {
             eprintln!("floor: unknown mode `{other}` (stdio or http)");
             std::process::exit(2);
